@@ -1,0 +1,439 @@
+"""The Declined Detainer (Outcome) Report: positioned words → a validated ``Report``.
+
+Raw text this module expects (report #1, 2017; later reports reword the headings)::
+
+    ENFORCEMENT AND REMOVAL OPERATIONS
+    Weekly Declined Detainer Outcome Report
+    For Recorded Declined Detainers Jan. 28 – Feb. 3, 2017
+    ...
+    Section I: Highest Volume of Detainers Issued to Non-Cooperative Jurisdictions between
+    January 28, 2017, and February 3, 2017
+    During the week of January 28, 2017, through February 3, 2017, ICE issued 3,083 detainers
+    ... (157 to these ten jurisdictions during the reporting period) ...
+    County, State          Issued Detainers
+    Clark, Nevada          51
+    Section II: Jurisdictions with Recorded Declined Detainers ...
+    State County Facility Citizenship Notable Criminal Activity Detainer Issued Detainer Declined
+    TX    Travis County  Travis County Jail  Mexico  Dangerous Drugs (Charged)  10/16/2010  2/1/2017
+    Section III: Table of Jurisdictions that have Enacted Policies which Limit Cooperation with ICE
+    State  Jurisdiction  Policy  Criteria for Honoring Detainer  Date Enacted
+    Section IV: Report Scope and Data Fidelity
+
+The quarterly series ("Declined Detainer Report", "Fiscal Year 2018, Second Quarter") keeps
+the same skeleton. Headings are matched by their section number, never by their wording.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from parsers.errors import EmptyFile, NotAPdf, NotAReport
+from parsers.jurisdictions import split_county_state
+from parsers.models import DeclinedRow, IssuedRow, Kind, PolicyRow, Report, ReportMeta
+from parsers.pdftext import Page, Word, read_pages
+from parsers.states import STATE_NAMES, state_code
+from parsers.tables import (
+    ColumnSpec,
+    Line,
+    RawRow,
+    build_rows,
+    column_boundaries,
+    group_lines,
+    header_groups,
+    is_header_line,
+    label_groups,
+)
+
+DEFAULT_MAX_PAGES = 500
+
+
+def _spec(name: str, *keywords: str) -> ColumnSpec:
+    return ColumnSpec(name, frozenset(keywords))
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    columns: tuple[ColumnSpec, ...]
+    extra_vocabulary: frozenset[str]
+
+    @property
+    def vocabulary(self) -> frozenset[str]:
+        words = set(self.extra_vocabulary)
+        for column in self.columns:
+            words |= column.keywords
+        return frozenset(words)
+
+    def index(self, name: str) -> int:
+        return [c.name for c in self.columns].index(name)
+
+
+ISSUED_TABLE = TableSpec(
+    (_spec("place", "county", "state", "jurisdiction"), _spec("count", "issued", "detainers", "number")),
+    frozenset({"of", "total"}),
+)
+DECLINED_TABLE = TableSpec(
+    (
+        _spec("state", "state"),
+        _spec("county", "county", "jurisdiction"),
+        _spec("facility", "facility", "jail"),
+        _spec("citizenship", "citizenship", "country", "nationality", "citizen"),
+        _spec("activity", "notable", "criminal", "activity", "offense", "offence", "charge"),
+        _spec("issued", "issued"),
+        _spec("declined", "declined"),
+    ),
+    frozenset({"detainer", "date", "of"}),
+)
+POLICY_TABLE = TableSpec(
+    (
+        _spec("state", "state"),
+        _spec("jurisdiction", "jurisdiction", "county", "location"),
+        _spec("policy", "policy"),
+        _spec("criteria", "criteria", "honoring"),
+        _spec("enacted", "enacted", "date"),
+    ),
+    frozenset({"for", "detainer", "detainers", "of"}),
+)
+
+_HEADING = re.compile(r"^Section\s+(IV|III|II|I)\s*[:.\-–—]")
+_FOOTER = re.compile(r"^(page\s+)?\d{1,4}(\s+(of|/)\s+\d{1,4})?$", re.IGNORECASE)
+_MONTHS = {m: i for i, m in enumerate(
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+# The dash is optional: text layers of the real reports dropped it ("Feb 4 Feb 10, 2017").
+_PERIOD = re.compile(
+    rf"(?P<m1>{_MONTH})\s+(?P<d1>\d{{1,2}}),?\s*(?P<y1>\d{{4}})?,?\s*"
+    rf"(?:[–—\-]|to|through|and)?\s*(?P<m2>{_MONTH})\s+(?P<d2>\d{{1,2}}),?\s*(?P<y2>\d{{4}})",
+    re.IGNORECASE,
+)
+_ISSUED_NATIONALLY = re.compile(r"ICE\s+issued\s+([\d,]+)\s+detainers", re.IGNORECASE)
+_STATED_TOP = re.compile(r"\(([\d,]+)\s+to\s+these\s+(\w+)\s+jurisdictions", re.IGNORECASE)
+_NUMBER_WORDS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen twenty".split())}
+_MARKER = re.compile(r"\s*[\(\[]\s*(convicted|charged)\s*[\)\]]\s*$|\s+[-–—]\s*(convicted|charged)$",
+                     re.IGNORECASE)
+_DATE_MDY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})$")
+_DATE_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_DATE_WORDS = re.compile(rf"^({_MONTH})\s+(\d{{1,2}}),\s*(\d{{4}})$", re.IGNORECASE)
+_COUNT = re.compile(r"^\d{1,3}(,\d{3})*$|^\d+$")
+
+
+def _fold(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _month(name: str) -> int:
+    return _MONTHS[name.lower().rstrip(".")[:3]]
+
+
+def parse_date(text: str) -> str | None:
+    """``2/1/2017``, ``2017-02-01`` or ``Feb. 1, 2017`` → ``2017-02-01``; else None."""
+    text = text.strip()
+    try:
+        if m := _DATE_MDY.match(text):
+            year = int(m.group(3))
+            year += 2000 if year < 100 else 0
+            return dt.date(year, int(m.group(1)), int(m.group(2))).isoformat()
+        if m := _DATE_ISO.match(text):
+            return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))).isoformat()
+        if m := _DATE_WORDS.match(text):
+            return dt.date(int(m.group(3)), _month(m.group(1)), int(m.group(2))).isoformat()
+    except ValueError:
+        return None
+    return None
+
+
+def parse_period(text: str) -> tuple[str, str] | None:
+    """The first date range in ``text``: ``Jan. 28 – Feb. 3, 2017`` → ISO start and end."""
+    m = _PERIOD.search(text)
+    if not m:
+        return None
+    try:
+        end = dt.date(int(m.group("y2")), _month(m.group("m2")), int(m.group("d2")))
+        start_year = int(m.group("y1")) if m.group("y1") else end.year
+        start = dt.date(start_year, _month(m.group("m1")), int(m.group("d1")))
+    except (ValueError, KeyError):
+        return None
+    if start > end and not m.group("y1"):  # a week across New Year: "Dec 30 – Jan 5, 2018"
+        start = start.replace(year=end.year - 1)
+    if start > end:
+        return None
+    return start.isoformat(), end.isoformat()
+
+
+def split_activity(text: str) -> tuple[str, str | None]:
+    """``Arson (Convicted)`` → (``Arson``, ``convicted``); no marker → (text, None)."""
+    m = _MARKER.search(text)
+    if not m:
+        return text, None
+    status = (m.group(1) or m.group(2)).lower()
+    return text[: m.start()].rstrip(), status
+
+
+def _drop_footer(lines: list[Line], page: Page) -> list[Line]:
+    """Drop the page-number footer: a bare number that is the lowest line of the page."""
+    if lines and _FOOTER.match(lines[-1].text) and (
+        len(lines) == 1 or lines[-2].y - lines[-1].y > 1.5 * lines[-1].size
+    ):
+        return lines[:-1]
+    return lines
+
+
+@dataclass
+class _Section:
+    number: str
+    lines: list[Line]
+
+
+def _sections(lines: Sequence[Line]) -> dict[str, _Section]:
+    """Each section's lines, heading first. The last heading of each number wins, in order,
+    so the table of contents on page 1 (the same headings, earlier) is passed over."""
+    found = [(i, m.group(1)) for i, line in enumerate(lines) if (m := _HEADING.match(line.text))]
+    chosen: dict[str, int] = {}
+    limit = len(lines)
+    for number in ("IV", "III", "II", "I"):
+        candidates = [i for i, n in found if n == number and i < limit]
+        if candidates:
+            chosen[number] = candidates[-1]
+            limit = candidates[-1]
+    starts = sorted((i, n) for n, i in chosen.items())
+    sections: dict[str, _Section] = {}
+    for (start, number), (end, _) in zip(starts, [*starts[1:], (len(lines), "")], strict=True):
+        sections[number] = _Section(number, list(lines[start:end]))
+    return sections
+
+
+def _find_header(lines: Sequence[Line], table: TableSpec) -> tuple[int, int, list[float]] | None:
+    """(first, last+1) line indexes of the header band and its column groups' centres."""
+    vocabulary = table.vocabulary
+    for start, line in enumerate(lines):
+        if len(line.words) < 2 or not is_header_line(line, vocabulary):
+            continue
+        end = start + 1
+        while (
+            end < len(lines)
+            and is_header_line(lines[end], vocabulary)
+            and lines[end - 1].y - lines[end].y < 2.5 * max(lines[end].size, 1.0)
+        ):
+            end += 1
+        groups = header_groups(lines[start:end])
+        if label_groups(groups, table.columns) is not None:
+            return start, end, [g.center for g in groups]
+    return None
+
+
+@dataclass
+class _Table:
+    rows: list[RawRow]
+    orphans: list[Line]
+    found: bool
+
+
+def _read_table(section: _Section, table: TableSpec, anchor: str) -> _Table:
+    """Split a section's lines into pages, find each page's header and columns, build rows."""
+    by_page: dict[int, list[Line]] = {}
+    for line in section.lines[1:]:
+        by_page.setdefault(line.page, []).append(line)
+    pages: list[tuple[list[Line], list[float]]] = []
+    boundaries: list[float] | None = None
+    for page_lines in by_page.values():
+        header = _find_header(page_lines, table)
+        if header is not None:
+            start, end, _ = header
+            groups = header_groups(page_lines[start:end])
+            data = page_lines[end:]
+            boundaries = column_boundaries(groups, [w for line in data for w in line.words])
+        elif boundaries is None:
+            continue  # prose before the table's first header (the section's introduction)
+        else:
+            data = page_lines  # a producer that does not repeat the header row
+        pages.append((data, boundaries))
+    anchor_index = table.index(anchor)
+
+    def is_anchor(cells: list[list[Word]]) -> bool:
+        text = " ".join(w.text for w in cells[anchor_index])
+        if anchor == "count":
+            return bool(_COUNT.match(text))
+        if anchor == "declined":
+            return parse_date(text) is not None
+        return bool(text)
+
+    def continues(cells: list[list[Word]]) -> bool:
+        return not cells[0]
+
+    rows, orphans = build_rows(pages, is_anchor, continues)
+    return _Table(rows, orphans, boundaries is not None)
+
+
+def _issued_rows(table: _Table, problems: list[str]) -> list[IssuedRow]:
+    rows = []
+    for raw in table.rows:
+        place, count = raw.cell(0), raw.cell(1)
+        county, state = split_county_state(place)
+        if state is None:
+            problems.append(f"Section I p.{raw.page}: no state in {place!r}")
+            continue
+        rows.append(IssuedRow(county, state, int(count.replace(",", "")), raw.page))
+    return rows
+
+
+def _declined_rows(table: _Table, problems: list[str]) -> list[DeclinedRow]:
+    rows = []
+    for raw in table.rows:
+        cells = [raw.cell(i) for i in range(len(DECLINED_TABLE.columns))]
+        state_text, county, facility, citizenship, activity, issued, declined = cells
+        state = state_code(state_text)
+        if state is None:
+            problems.append(f"Section II p.{raw.page}: unknown state {state_text!r}")
+            state = state_text
+        for name, value in zip(("county", "facility", "citizenship", "activity"),
+                               (county, facility, citizenship, activity), strict=True):
+            if not value:
+                problems.append(f"Section II p.{raw.page}: empty {name} cell")
+        offence, status = split_activity(activity)
+        issued_iso = parse_date(issued)
+        if issued and issued_iso is None:
+            problems.append(f"Section II p.{raw.page}: unreadable issued date {issued!r}")
+        rows.append(DeclinedRow(
+            state=state, county=county, facility=facility, citizenship=citizenship,
+            criminal_activity=offence, conviction_status=status,  # type: ignore[arg-type]
+            detainer_issued=issued_iso, detainer_declined=parse_date(declined), page=raw.page,
+        ))
+    return rows
+
+
+def _policy_rows(table: _Table, problems: list[str]) -> list[PolicyRow]:
+    rows = []
+    for raw in table.rows:
+        state_text, jurisdiction, policy, criteria, enacted = (
+            raw.cell(i) for i in range(len(POLICY_TABLE.columns)))
+        state = state_code(state_text)
+        if state is None:
+            problems.append(f"Section III p.{raw.page}: unknown state {state_text!r}")
+            state = state_text
+        if not jurisdiction:
+            problems.append(f"Section III p.{raw.page}: empty jurisdiction cell")
+        if state_code(jurisdiction) == state and state in STATE_NAMES:
+            jurisdiction = STATE_NAMES[state]
+        rows.append(PolicyRow(jurisdiction, state, policy, criteria, enacted, raw.page))
+    return rows
+
+
+def _metadata(page_one: Sequence[Line], full_text: str) -> tuple[str, Kind, tuple[str, str] | None]:
+    title = ""
+    header_text = ""
+    for line in page_one[:8]:
+        text = _fold(line.text)
+        if not title and re.search(r"Declined\s+Detainer\s+(Outcome\s+)?Report", text, re.I) and \
+                not text.lower().startswith("for "):
+            title = text
+        header_text += " " + text
+    period = None
+    for line in page_one[:12]:
+        if re.match(r"For\s+Recorded\s+Declined\s+Detainers", line.text, re.IGNORECASE):
+            period = parse_period(line.text)
+    if period is None:
+        between = re.search(r"between\s+(.{10,60}?\d{4}),?\s+and\s+(.{6,30}?\d{4})", full_text)
+        if between:
+            period = parse_period(f"{between.group(1)} – {between.group(2)}")
+    kind: Kind = "weekly"
+    if re.search(r"quarter", title + header_text, re.IGNORECASE):
+        kind = "quarterly"
+    elif "weekly" not in title.lower() and period:
+        days = (dt.date.fromisoformat(period[1]) - dt.date.fromisoformat(period[0])).days
+        kind = "quarterly" if days > 31 else "weekly"
+    return title, kind, period
+
+
+def check_magic(data: bytes) -> None:
+    """Refuse what is not a PDF before pdfminer sees it, with a reason a person can act on."""
+    if not data:
+        raise EmptyFile("empty file (0 bytes)")
+    head = data[:1024]
+    if b"%PDF-" not in head:
+        if re.search(rb"<(!doctype\s+html|html|head|body)", head, re.IGNORECASE):
+            raise NotAPdf("an HTML page, not a PDF (a web error page saved as .pdf?)")
+        raise NotAPdf("not a PDF: no %PDF- header in the first 1 KiB")
+
+
+def parse_report(data: bytes, max_pages: int = DEFAULT_MAX_PAGES) -> Report:
+    """Parse a DDOR PDF. Raises a ``ParseError`` when the file is not a readable DDOR; returns
+    a report whose ``problems`` list what failed self-validation otherwise."""
+    check_magic(data)
+    pages = list(read_pages(data, max_pages))
+    lines: list[Line] = []
+    for page in pages:
+        lines.extend(_drop_footer(group_lines(page.words, page.number), page))
+    page_one = [line for line in lines if line.page == 1]
+    full_text = _fold(" ".join(line.text for line in lines))
+    title, kind, period = _metadata(page_one, full_text)
+    sections = _sections(lines)
+    if not title or ("I" not in sections and "II" not in sections):
+        raise NotAReport("not a Declined Detainer (Outcome) Report: no title or sections found")
+    problems: list[str] = []
+    if period is None:
+        problems.append("no reporting period found on page 1")
+        period = ("", "")
+
+    issued: list[IssuedRow] = []
+    declined: list[DeclinedRow] = []
+    policies: list[PolicyRow] = []
+    detainers_issued = None
+    stated: dict[str, int] = {}
+    for number, table, anchor in (("I", ISSUED_TABLE, "count"), ("II", DECLINED_TABLE, "declined"),
+                                  ("III", POLICY_TABLE, "enacted")):
+        section = sections.get(number)
+        if section is None:
+            problems.append(f"Section {number} heading not found")
+            continue
+        parsed = _read_table(section, table, anchor)
+        if not parsed.found:
+            problems.append(f"Section {number}: table header not found")
+        for line in parsed.orphans:
+            problems.append(f"Section {number} p.{line.page}: table line not in any row: {line.text!r}")
+        if number == "I":
+            issued = _issued_rows(parsed, problems)
+            text = _fold(" ".join(line.text for line in section.lines))
+            if m := _ISSUED_NATIONALLY.search(text):
+                detainers_issued = int(m.group(1).replace(",", ""))
+            if m := _STATED_TOP.search(text):
+                stated["top_total"] = int(m.group(1).replace(",", ""))
+                if m.group(2).lower() in _NUMBER_WORDS:
+                    stated["top_rows"] = _NUMBER_WORDS[m.group(2).lower()]
+        elif number == "II":
+            declined = _declined_rows(parsed, problems)
+        else:
+            policies = _policy_rows(parsed, problems)
+    if detainers_issued is None:
+        problems.append("national detainers-issued figure not found")
+    problems.extend(validate(issued, declined, period, stated))
+    meta = ReportMeta(kind, title, period[0], period[1], len(pages), detainers_issued,
+                      hashlib.sha256(data).hexdigest())
+    return Report(meta, tuple(issued), tuple(declined), tuple(policies), tuple(problems), stated)
+
+
+def validate(
+    issued: Sequence[IssuedRow],
+    declined: Sequence[DeclinedRow],
+    period: tuple[str, str],
+    stated: dict[str, int],
+) -> list[str]:
+    """Cross-checks of the parsed rows against what the report says about itself."""
+    problems = []
+    if "top_total" in stated and sum(r.issued_detainers for r in issued) != stated["top_total"]:
+        problems.append(f"Section I rows sum to {sum(r.issued_detainers for r in issued)}, "
+                        f"the text states {stated['top_total']}")
+    if "top_rows" in stated and len(issued) != stated["top_rows"]:
+        problems.append(f"Section I has {len(issued)} rows, the text states {stated['top_rows']}")
+    start, end = period
+    outside = [r for r in declined if r.detainer_declined is None
+               or (start and not start <= r.detainer_declined <= end)]
+    if outside:
+        first = outside[0]
+        problems.append(f"{len(outside)} declined date(s) missing or outside {start}..{end} "
+                        f"(first on p.{first.page}: {first.detainer_declined})")
+    return problems

@@ -1,0 +1,255 @@
+"""Positioned words → table rows, from geometry alone (pure; no pdfminer here).
+
+The rules are chosen to hold for any producer, not one office suite:
+
+* a *line* is the words sharing a baseline (within a quarter of the font size);
+* columns are found from the header's words, and the boundary between two columns is the
+  widest vertical gutter in the data between the two headers (cells are left-, right- or
+  centre-aligned, so a column's data covers one unbroken x-interval);
+* each row has an *anchor* column that is filled and one line high in every row (a count, a
+  date); lines between two anchors go to the row across the widest vertical gap, which is
+  top-aligned cells' padding or centred cells' padding alike;
+* a cell wrapped over lines joins with one space, or with none after a word ending in a
+  hyphen or slash (``Middlesex County-`` + ``Cambridge``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from parsers.pdftext import Word
+
+
+class Line(NamedTuple):
+    page: int
+    y: float
+    words: tuple[Word, ...]
+
+    @property
+    def text(self) -> str:
+        return " ".join(word.text for word in self.words)
+
+    @property
+    def size(self) -> float:
+        return max((word.size for word in self.words), default=0.0)
+
+
+def group_lines(words: Sequence[Word], page: int) -> list[Line]:
+    """Words → lines, top of the page first; words in a line left to right."""
+    lines: list[Line] = []
+    bucket: list[Word] = []
+    bucket_y = 0.0
+    for word in sorted(words, key=lambda w: -w.y):
+        if bucket and abs(word.y - bucket_y) <= max(1.0, 0.25 * word.size):
+            bucket.append(word)
+            continue
+        if bucket:
+            lines.append(Line(page, bucket_y, tuple(sorted(bucket, key=lambda w: w.x0))))
+        bucket, bucket_y = [word], word.y
+    if bucket:
+        lines.append(Line(page, bucket_y, tuple(sorted(bucket, key=lambda w: w.x0))))
+    return lines
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """A table column: its field name and the header words that identify it."""
+
+    name: str
+    keywords: frozenset[str]
+
+
+@dataclass
+class HeaderGroup:
+    words: list[Word] = field(default_factory=list)
+
+    @property
+    def x0(self) -> float:
+        return min(w.x0 for w in self.words)
+
+    @property
+    def x1(self) -> float:
+        return max(w.x1 for w in self.words)
+
+    @property
+    def center(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.text for w in sorted(self.words, key=lambda w: (-w.y, w.x0)))
+
+
+def _fold_word(text: str) -> str:
+    return re.sub(r"[^a-z]", "", text.lower())
+
+
+def is_header_line(line: Line, vocabulary: frozenset[str]) -> bool:
+    """True when every word of the line is one of the table's header words."""
+    folded = [word for word in (_fold_word(w.text) for w in line.words) if word]
+    return bool(folded) and all(word in vocabulary for word in folded)
+
+
+def header_groups(lines: Sequence[Line]) -> list[HeaderGroup]:
+    """Cluster header words into columns: overlapping in x, or one space apart on a line."""
+    groups: list[HeaderGroup] = []
+    for word in sorted((w for line in lines for w in line.words), key=lambda w: w.x0):
+        for group in groups:
+            overlaps = word.x0 < group.x1 and word.x1 > group.x0
+            same_line_near = any(
+                abs(w.y - word.y) < 1.0 and word.x0 - w.x1 < 0.5 * word.size for w in group.words
+            )
+            if overlaps or same_line_near:
+                group.words.append(word)
+                break
+        else:
+            groups.append(HeaderGroup([word]))
+    # A word can bridge two groups only after both exist; merge groups that now overlap.
+    merged: list[HeaderGroup] = []
+    for group in sorted(groups, key=lambda g: g.x0):
+        if merged and group.x0 < merged[-1].x1:
+            merged[-1].words.extend(group.words)
+        else:
+            merged.append(group)
+    return merged
+
+
+def label_groups(groups: Sequence[HeaderGroup], specs: Sequence[ColumnSpec]) -> list[str] | None:
+    """Name each header group after the spec it matches, in order; None if they don't fit."""
+    if len(groups) != len(specs):
+        return None
+    names: list[str] = []
+    for group, spec in zip(groups, specs, strict=True):
+        words = {_fold_word(w.text) for w in group.words}
+        if not words & spec.keywords:
+            return None
+        names.append(spec.name)
+    return names
+
+
+def column_boundaries(groups: Sequence[HeaderGroup], data: Sequence[Word]) -> list[float]:
+    """x-positions that separate adjacent columns: the widest data gutter between headers."""
+    spans = sorted((w.x0, w.x1) for w in data)
+    boundaries: list[float] = []
+    for left, right in zip(groups, groups[1:], strict=False):
+        lo, hi = left.center, right.center
+        covered = [(max(a, lo), min(b, hi)) for a, b in spans if b > lo and a < hi]
+        covered.sort()
+        best: tuple[float, float] | None = None
+        cursor = lo
+        for a, b in covered:
+            if a > cursor and (best is None or a - cursor > best[1] - best[0]):
+                best = (cursor, a)
+            cursor = max(cursor, b)
+        if hi > cursor and (best is None or hi - cursor > best[1] - best[0]):
+            best = (cursor, hi)
+        if best is None:  # data bridges the headers: fall back to the gap between headers
+            best = (left.x1, right.x0) if left.x1 < right.x0 else (lo, hi)
+        boundaries.append((best[0] + best[1]) / 2)
+    return boundaries
+
+
+def split_line(line: Line, boundaries: Sequence[float]) -> list[list[Word]]:
+    """A line's words per column, by each word's left edge."""
+    cells: list[list[Word]] = [[] for _ in range(len(boundaries) + 1)]
+    for word in line.words:
+        index = 0
+        while index < len(boundaries) and word.x0 >= boundaries[index]:
+            index += 1
+        cells[index].append(word)
+    return cells
+
+
+@dataclass
+class RawRow:
+    """A table row's lines, each split into columns; ``page`` is where its first line is."""
+
+    page: int
+    lines: list[tuple[Line, list[list[Word]]]] = field(default_factory=list)
+
+    def cell(self, index: int) -> str:
+        return join_wrapped([" ".join(w.text for w in cells[index]) for _, cells in self.lines])
+
+
+_GLUED_BREAK = re.compile(r"\w[-/]$")
+
+
+def join_wrapped(parts: Sequence[str]) -> str:
+    """Join a wrapped cell's lines: a space, or nothing after a hyphen/slash glued to a word."""
+    text = ""
+    for part in (p.strip() for p in parts):
+        if not part:
+            continue
+        if text and not _GLUED_BREAK.search(text):
+            text += " "
+        text += part
+    return re.sub(r"\s+", " ", text)
+
+
+def build_rows(
+    pages: Sequence[tuple[list[Line], list[float]]],
+    is_anchor: Callable[[list[list[Word]]], bool],
+    continues: Callable[[list[list[Word]]], bool],
+) -> tuple[list[RawRow], list[Line]]:
+    """Rows from the data lines of consecutive pages (each with its column boundaries).
+
+    ``is_anchor`` says a line is a row's anchor line; ``continues`` says a line at the top of
+    a page (before its first anchor) is the tail of the previous page's last row. Returns the
+    rows and the lines no row could take (which the caller reports).
+    """
+    rows: list[RawRow] = []
+    orphans: list[Line] = []
+    for lines, boundaries in pages:
+        split = [(line, split_line(line, boundaries)) for line in lines]
+        anchors = [i for i, (_, cells) in enumerate(split) if is_anchor(cells)]
+        if not anchors:
+            if rows and all(continues(cells) for _, cells in split):
+                rows[-1].lines.extend(split)
+            else:
+                orphans.extend(line for line, _ in split)
+            continue
+        head = split[: anchors[0]]
+        owner_of_head: list[int] = []
+        if head:
+            tails = [i for i, (_, cells) in enumerate(head) if continues(cells)]
+            # Tail lines of the previous page's row come first; anything after them that is
+            # not a continuation belongs to the first anchored row (centred cells).
+            cut = len(tails) if tails == list(range(len(tails))) else 0
+            if cut and rows:
+                rows[-1].lines.extend(head[:cut])
+            elif cut:
+                orphans.extend(line for line, _ in head[:cut])
+            owner_of_head = list(range(cut, len(head)))
+        page_rows = [RawRow(split[i][0].page) for i in anchors]
+        page_rows[0].lines.extend(head[i] for i in owner_of_head)
+        if owner_of_head:
+            page_rows[0].page = head[owner_of_head[0]][0].page
+        for number, (start, end) in enumerate(zip(anchors, anchors[1:] + [len(split)], strict=True)):
+            page_rows[number].lines.append(split[start])
+            between = split[start + 1 : end]
+            if end == len(split) or not between:
+                page_rows[number].lines.extend(between)
+                continue
+            cut = _widest_gap(split[start][0], [line for line, _ in between], split[end][0])
+            page_rows[number].lines.extend(between[:cut])
+            page_rows[number + 1].lines.extend(between[cut:])
+        rows.extend(page_rows)
+    for row in rows:
+        row.lines.sort(key=lambda item: (item[0].page, -item[0].y))
+    return rows, orphans
+
+
+def _widest_gap(first: Line, between: Sequence[Line], last: Line) -> int:
+    """How many of ``between`` go with ``first``: split at the widest baseline gap.
+
+    Ties go to the earlier row (top-aligned cells, the office-suite default).
+    """
+    sequence = [first, *between, last]
+    gaps = [sequence[i].y - sequence[i + 1].y for i in range(len(sequence) - 1)]
+    widest = max(gaps)
+    # The last widest gap wins a tie: with equal spacing every line stays with the row above.
+    index = max(i for i, gap in enumerate(gaps) if gap >= widest - 0.5)
+    return index
