@@ -44,25 +44,29 @@ def split_county_state(text: str) -> tuple[str, str | None]:
     return text.strip(), None
 
 
-def jurisdiction_key(county: str, state: str) -> str:
-    """The canonical key of a county (or city) in a state; a whole state keys as ``XX:*``."""
+def jurisdiction_key(county: str, state: str, bare_county: bool = False) -> str:
+    """The canonical key of a county (or city) in a state; a whole state keys as ``XX:*``.
+
+    ``bare_county`` is for Section I, whose header says every row is a county: there
+    ``New York, New York`` is New York County, not the state."""
     code = state_code(state)
     if code is None:
         raise ValueError(f"unknown state {state!r}")
     name, embedded = split_county_state(county)
     if embedded is not None and embedded != code:
         raise ValueError(f"{county!r} names another state than {state!r}")
-    if state_code(name) == code and _slug(name) == _slug(STATE_NAMES[code]):
+    if not bare_county and state_code(name) == code and _slug(name) == _slug(STATE_NAMES[code]):
         return f"{code}:{WHOLE_STATE}"
     return f"{code}:{county_slug(name)}"
 
 
-def display_name(county: str, state: str) -> str:
-    """A reader's label: ``Clark County, NV``; Section I's bare county gains "County"."""
+def display_name(county: str, state: str, bare_county: bool = False) -> str:
+    """A reader's label: ``Clark County, NV``; ``bare_county`` (Section I's ``Clark``) adds
+    "County". A whole state reads as its name."""
     code = state_code(state) or state
     name = re.sub(r"\s+", " ", county.strip())
-    if state_code(name) == code:
+    if not bare_county and state_code(name) == code:
         return STATE_NAMES.get(code, name)
-    if not re.search(r"\b(county|city|parish|borough|cnty|co\.?)$", name.lower()):
+    if bare_county and not re.search(r"\b(county|city|parish|borough)$", name.lower()):
         name = f"{name} County"
     return f"{name}, {code}"

@@ -1,0 +1,1 @@
+"""Scrapy project: fetch the listing page and report PDFs, persist raw bytes."""

@@ -1,0 +1,3 @@
+from ddor.cli import main
+
+main()

@@ -1,0 +1,387 @@
+"""The ``ddor`` command line. Exit codes: 0 success (including "nothing new"), 1 the run
+failed (and an ops alert was raised), 2 usage or configuration error."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from ddor import __version__
+from ddor.config import Config, ConfigError, default_config_path, load_config
+from ddor.locks import Lock, LockBusy
+from ddor.wiring import make_destination, open_store, setup_logging
+from storage import StoreError
+
+F = TypeVar("F", bound=Callable[..., Any])
+EXIT_FAILED, EXIT_USAGE = 1, 2
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> None:
+    click.echo(f"ddor: {message}", err=True)
+    sys.exit(code)
+
+
+class Context:
+    def __init__(self, config_path: str | None, verbose: bool) -> None:
+        self.config_path = config_path
+        self.verbose = verbose
+        self._config: Config | None = None
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            try:
+                self._config = load_config(default_config_path(self.config_path))
+            except ConfigError as exc:
+                fail(str(exc))
+        assert self._config is not None
+        return self._config
+
+    def store(self) -> Any:
+        try:
+            return open_store(self.config)
+        except StoreError as exc:
+            fail(str(exc))
+        except Exception as exc:  # noqa: BLE001 — a bad URL or unreachable server is one line
+            fail(f"storage.url: cannot open {self.config.storage.url.split('@')[-1]}: {type(exc).__name__}: "
+                 f"{str(exc).splitlines()[0][:200]}")
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_path", metavar="PATH", help="config.yaml (else $DDOR_CONFIG, else ./config.yaml)")
+@click.option("-v", "--verbose", is_flag=True, help="More logging, and tracebacks on errors.")
+@click.option("--log-format", type=click.Choice(["auto", "text", "json"]), default="auto",
+              help="Log lines as text or JSON (auto: JSON when stderr is not a terminal).")
+@click.version_option(__version__, prog_name="ddor")
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None, verbose: bool, log_format: str) -> None:
+    """ddor-watch: watch ICE's Declined Detainer Outcome Report page and alert on what changed.
+
+    Example: ddor --config config.yaml crawl --dry-run
+    """
+    setup_logging(verbose, log_format)
+    ctx.obj = Context(config_path, verbose)
+
+
+@cli.command()
+@click.option("--dry-run", is_flag=True, help="Print alerts' JSON payloads instead of sending; mark nothing sent.")
+@click.option("--no-wait", is_flag=True, help="Refuse (exit 2) instead of waiting when a cycle is already running.")
+@click.option("--trigger", default="cli", hidden=True)
+@pass_ctx
+def crawl(obj: Context, dry_run: bool, no_wait: bool, trigger: str) -> None:
+    """Run one full cycle now: crawl → parse → store → diff → alert.
+
+    Example: ddor crawl
+    """
+    from ddor.cycle import Cycle
+
+    config, store = obj.config, obj.store()
+    lock = Lock(config, store, "cycle")
+    try:
+        lock.acquire(wait=not no_wait)
+    except LockBusy as exc:
+        fail(f"{exc}; not starting a second cycle")
+    try:
+        destination = make_destination(config, dry_run)
+        cycle = Cycle(config, store, destination, trigger=trigger, verbose=obj.verbose)
+        if dry_run:
+            cycle.drainer = _dry_drainer(cycle)  # type: ignore[method-assign]
+        result = cycle.run()
+    finally:
+        lock.release()
+    delivery = result.delivery
+    summary = (f"run {result.run_id}: {result.outcome}; new reports {len(result.new_reports)}, corrections "
+               f"{len(result.corrections)}, quarantined {len(result.quarantined)}")
+    if delivery:
+        summary += f"; alerts sent {delivery.sent + delivery.reconciled}, dead {delivery.dead}"
+    click.echo(summary, err=True)
+    for error in result.errors:
+        click.echo(f"ddor: {error}", err=True)
+    sys.exit(result.exit_code)
+
+
+def _dry_drainer(cycle: Any) -> Callable[[], Any]:
+    """In --dry-run the outbox is printed, never marked sent (a later real run sends it)."""
+    from monitor.notify import DrainResult
+    from monitor.render import render_slack
+
+    def drainer() -> Any:
+        class Printer:
+            def drain(self) -> DrainResult:
+                pending = cycle.store.alerts(states=("pending", "sending"))
+                for alert in pending:
+                    message = render_slack(alert.payload, cycle.config.alerts.top_changes)
+                    channel = cycle.config.ops_channel if alert.audience == "ops" else cycle.config.slack.channel
+                    click.echo(json.dumps({"channel": channel, "alert_key": alert.key, "text": message["text"],
+                                           "blocks": message["blocks"]}, indent=2, ensure_ascii=False))
+                return DrainResult(pending=len(pending))
+        return Printer()
+    return drainer
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True)
+@click.option("--in-process", is_flag=True, help="Parse in this process (no isolation; for debugging).")
+@pass_ctx
+def parse(obj: Context, files: tuple[str, ...], fmt: str, in_process: bool) -> None:
+    """Parse local DDOR PDFs (no config or database needed).
+
+    JSON is one object per file (an array when several); CSV is one row per Section II record.
+    A bad file gives a one-line error on stderr, the others are still parsed, exit 1.
+
+    Example: ddor parse ddor2017_01-28to02-03.pdf --format csv > releases.csv
+    """
+    from parsers.ddor import parse_report
+    from parsers.errors import ParseError
+    from parsers.isolated import Limits, parse_isolated
+
+    limits = Limits()
+    if obj.config_path or os.environ.get("DDOR_CONFIG"):
+        p = obj.config.parse
+        limits = Limits(p.timeout_seconds, p.memory_mb, p.max_pages, p.max_bytes)
+    reports, failed = [], False
+    for name in files:
+        try:
+            data = Path(name).read_bytes()
+            report = parse_report(data, limits.max_pages) if in_process else parse_isolated(data, limits)
+        except OSError as exc:
+            click.echo(f"ddor: {name}: cannot read: {exc.strerror}", err=True)
+            failed = True
+            continue
+        except ParseError as exc:
+            click.echo(f"ddor: {name}: {exc.kind}: {exc.reason}", err=True)
+            failed = True
+            continue
+        for problem in report.problems:
+            click.echo(f"ddor: {name}: suspect: {problem}", err=True)
+        reports.append(report)
+    if fmt == "json":
+        objects = [r.to_json() for r in reports]
+        click.echo(json.dumps(objects[0] if len(files) == 1 and objects else objects, indent=2, ensure_ascii=False))
+    else:
+        write_release_csv(reports, sys.stdout)
+    sys.exit(EXIT_FAILED if failed else 0)
+
+
+RELEASE_COLUMNS = ["period_start", "period_end", "kind", "jurisdiction_key", "state", "county", "facility",
+                   "citizenship", "criminal_activity", "conviction_status", "detainer_issued",
+                   "detainer_declined", "page", "report_sha256"]
+
+
+def write_release_csv(reports: list[Any], stream: Any) -> None:
+    from parsers.jurisdictions import jurisdiction_key
+
+    writer = csv.DictWriter(stream, fieldnames=RELEASE_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for report in reports:
+        meta = report.report
+        for row in report.declined:
+            try:
+                key = jurisdiction_key(row.county, row.state)
+            except ValueError:
+                key = ""
+            writer.writerow({"period_start": meta.period_start, "period_end": meta.period_end, "kind": meta.kind,
+                             "jurisdiction_key": key, "state": row.state, "county": row.county,
+                             "facility": row.facility, "citizenship": row.citizenship,
+                             "criminal_activity": row.criminal_activity,
+                             "conviction_status": row.conviction_status or "",
+                             "detainer_issued": row.detainer_issued or "",
+                             "detainer_declined": row.detainer_declined or "", "page": row.page,
+                             "report_sha256": meta.sha256})
+
+
+@cli.command()
+@pass_ctx
+def daemon(obj: Context) -> None:
+    """Run the scheduler in the foreground; SIGTERM/SIGINT stop it cleanly, SIGHUP reloads config.
+
+    Example: ddor --config /etc/ddor/config.yaml daemon
+    """
+    from ddor.daemon import Daemon
+
+    config, store = obj.config, obj.store()
+    lock = Lock(config, store, "daemon")
+    try:
+        lock.acquire(wait=False)
+    except LockBusy as exc:
+        fail(f"{exc}; refusing to start a second daemon")
+    try:
+        Daemon(obj.config_path and Path(obj.config_path) or default_config_path(None), config, store,
+               obj.verbose).run()
+    finally:
+        lock.release()
+
+
+@cli.command()
+@pass_ctx
+def status(obj: Context) -> None:
+    """Last runs and their outcome, latest report, alerts pending/sent/dead, health.
+
+    Example: ddor status
+    """
+    config, store = obj.config, obj.store()
+    console = Console()
+    daemon_lock = Lock(config, store, "daemon")
+    held = daemon_lock.is_held()
+    holder = daemon_lock.holder() if held else None
+    console.print(f"[bold]Store[/bold] {store.url_for_humans}  schema v{store.schema_version()}")
+    console.print(f"[bold]Daemon[/bold] {'running' + (f' (pid {holder[0]})' if holder else '') if held else 'not running'}")
+    reports = store.reports()
+    if reports:
+        latest = reports[-1]
+        console.print(f"[bold]Latest report[/bold] {latest.kind} {latest.period_start}..{latest.period_end} "
+                      f"({latest.status})")
+    counts = store.alert_counts()
+    console.print("[bold]Alerts[/bold] " + ", ".join(f"{k} {counts.get(k, 0)}" for k in ("pending", "sending", "sent", "dead")))
+    for alert in store.alerts(states=("dead",))[-5:]:
+        console.print(f"  dead: {alert.key}: {alert.last_error}")
+    for check in ("crawl", "parse"):
+        health = store.health(check)
+        console.print(f"[bold]Health[/bold] {check}: {health['consecutive_failures']} consecutive failures"
+                      + (f" — {health['last_error']}" if health["last_error"] else ""))
+    table = Table("run", "trigger", "started", "outcome", "seconds", "error")
+    for run in store.last_runs(10):
+        seconds = (run["finished_at"] - run["started_at"]).total_seconds() if run["finished_at"] else None
+        table.add_row(run["run_id"], run["trigger"], str(run["started_at"])[:19], run["outcome"] or "running",
+                      f"{seconds:.1f}" if seconds is not None else "", (run["error"] or "")[:60])
+    console.print(table)
+
+
+@cli.command()
+@pass_ctx
+def reports(obj: Context) -> None:
+    """Stored reports: period, kind, pages, totals, sha256, status.
+
+    Example: ddor reports
+    """
+    table = Table("id", "kind", "period", "pages", "issued", "declined", "status", "sha256")
+    for stored in obj.store().reports():
+        meta = stored.report.report
+        table.add_row(str(stored.id), meta.kind, f"{meta.period_start}..{meta.period_end}", str(meta.pages),
+                      f"{meta.detainers_issued or 0:,}", str(len(stored.report.declined)), stored.status,
+                      meta.sha256[:12])
+    Console().print(table)
+
+
+@cli.command()
+@click.argument("a", required=False, type=int)
+@click.argument("b", required=False, type=int)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--all", "show_all", is_flag=True, help="Every change, not only the notable ones.")
+@pass_ctx
+def diff(obj: Context, a: int | None, b: int | None, fmt: str, show_all: bool) -> None:
+    """Changes between two stored reports by id (default: latest vs the one before, same kind).
+
+    Example: ddor diff 1 2 --format json
+    """
+    from ddor.cycle import thresholds
+    from monitor.alerts import notable_changes
+    from monitor.diff import diff_reports
+    from monitor.render import change_line
+
+    store = obj.store()
+    if a is not None and b is not None:
+        old, new = store.report_by_id(a), store.report_by_id(b)
+    else:
+        good = store.reports(statuses=("good",))
+        if not good:
+            fail("no stored reports yet; run `ddor crawl` first", EXIT_FAILED)
+        new = store.report_by_id(a) if a is not None else good[-1]
+        assert new is not None
+        series = [r for r in good if r.kind == new.kind and r.period_end < new.period_start]
+        old = series[-1] if series else None
+    if old is None or new is None:
+        fail("no earlier report of the same kind to compare with (ids from `ddor reports`)", EXIT_FAILED)
+    assert old is not None and new is not None
+    if show_all:
+        changes = [{**c.to_json(), "delta": c.delta, "reason": ""} for c in diff_reports(old.report, new.report)]
+    else:
+        changes, _ = notable_changes(old.report, new.report, thresholds(obj.config))
+    if fmt == "json":
+        click.echo(json.dumps({"from": old.id, "to": new.id, "changes": changes}, indent=2))
+        return
+    click.echo(f"{old.period_start}..{old.period_end} → {new.period_start}..{new.period_end}: {len(changes)} changes")
+    for change in changes:
+        click.echo(change_line(change).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"))
+
+
+@cli.group()
+def alert() -> None:
+    """Alert destination tools."""
+
+
+@alert.command("test")
+@click.option("--dry-run", is_flag=True, help="Print the exact JSON payloads instead of sending.")
+@pass_ctx
+def alert_test(obj: Context, dry_run: bool) -> None:
+    """Send a realistic digest (one of each change kind) and an ops alert to the configured destination.
+
+    Example: ddor alert test --dry-run
+    """
+    from monitor.notify import Drainer
+    from monitor.samples import sample_alerts
+    from storage import Store
+
+    config = obj.config
+    with tempfile.TemporaryDirectory(prefix="ddor-alert-test-") as work:
+        store = Store(f"sqlite:///{work}/test.sqlite3")
+        store.upgrade()
+        with store.transaction() as connection:
+            store.add_alerts(connection, sample_alerts())
+        drainer = Drainer(store, make_destination(config, dry_run), config.slack.channel, config.ops_channel,
+                          config.slack.max_attempts, config.slack.min_seconds_between_posts)
+        result = drainer.drain()
+        store.close()
+    click.echo(f"test alerts: sent {result.sent}, dead {result.dead}", err=True)
+    sys.exit(EXIT_FAILED if result.dead else 0)
+
+
+@cli.command()
+@click.option("--stages", default=None, help="Comma-separated mirror stages (default: all five).")
+@pass_ctx
+def demo(obj: Context, stages: str | None) -> None:
+    """Serve the bundled ICE mirror on 127.0.0.1 and run the bot through its stages on a temporary
+    store; alerts go to the console (or to Slack when SLACK_BOT_TOKEN is set).
+
+    Example: ddor demo
+    """
+    from ddor.demo import run_demo
+
+    sys.exit(run_demo(obj.config_path, stages.split(",") if stages else None, obj.verbose))
+
+
+@cli.group()
+def db() -> None:
+    """Database maintenance."""
+
+
+@db.command("upgrade")
+@pass_ctx
+def db_upgrade(obj: Context) -> None:
+    """Apply pending schema migrations (also done at every start).
+
+    Example: ddor db upgrade
+    """
+    store = obj.store()
+    click.echo(f"{store.url_for_humans}: schema version {store.schema_version()}")
+
+
+def main() -> None:
+    try:
+        cli(standalone_mode=True)
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,272 @@
+"""One monitoring cycle: crawl (child process) → archive → parse (child) → store → diff →
+alerts (outbox, same transaction) → deliver. ``ddor crawl`` and the daemon both run this."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from ddor.config import Config
+from monitor import alerts as build
+from monitor.health import record_outcome
+from monitor.notify import Destination, DrainResult, Drainer
+from monitor.rules import Thresholds
+from parsers.errors import ParseError
+from parsers.isolated import Limits, parse_isolated
+from parsers.models import Report
+from storage import Archive, NewAlert, Store, StoredReport
+
+log = logging.getLogger("ddor.cycle")
+
+
+@dataclass
+class CycleResult:
+    run_id: str
+    outcome: str  # ok | not_modified | failed
+    new_reports: list[str] = field(default_factory=list)
+    corrections: list[str] = field(default_factory=list)
+    quarantined: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    delivery: DrainResult | None = None
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.outcome == "failed" else 0
+
+
+def thresholds(config: Config) -> Thresholds:
+    a = config.alerts
+    return Thresholds(a.min_abs_change, a.min_rel_change, a.floor, a.significance, a.watch)
+
+
+def parse_limits(config: Config) -> Limits:
+    p = config.parse
+    return Limits(p.timeout_seconds, p.memory_mb, p.max_pages, p.max_bytes)
+
+
+def crawl_in_child(config: Config, validators: dict[str, Any], verbose: bool = False) -> dict[str, Any]:
+    """Run crawler.run in a fresh interpreter; kill its process group when it overruns."""
+    parts = urlsplit(config.source.url)
+    job = {
+        "url": config.source.url, "validators": validators, "archive_dir": str(config.archive_path),
+        "allowed_domains": list(config.source_domains),
+        "allowed_origins": [f"{parts.scheme}://{parts.netloc}"],
+        "source": {k: getattr(config.source, k) for k in (
+            "user_agent", "download_delay_seconds", "max_download_bytes", "request_timeout_seconds",
+            "retries", "crawl_timeout_seconds")},
+        "log_level": "INFO" if verbose else "WARNING",
+    }
+    with tempfile.TemporaryDirectory(prefix="ddor-crawl-") as work:
+        job_path, result_path = Path(work, "job.json"), Path(work, "result.json")
+        job_path.write_text(json.dumps(job))
+        process = subprocess.Popen(
+            [sys.executable, "-m", "crawler.run", str(job_path), str(result_path)],
+            start_new_session=True, stdin=subprocess.DEVNULL,
+            stdout=None if verbose else subprocess.DEVNULL, stderr=None if verbose else subprocess.PIPE,
+        )
+        try:
+            _, stderr = process.communicate(timeout=config.source.crawl_timeout_seconds + 30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            return {"failed": f"crawl killed after {config.source.crawl_timeout_seconds:g} s"}
+        if process.returncode != 0 or not result_path.is_file():
+            tail = (stderr or b"").decode(errors="replace").strip().splitlines()[-1:] or [""]
+            return {"failed": f"crawler exited with code {process.returncode}: {tail[0][:300]}"}
+        result: dict[str, Any] = json.loads(result_path.read_text())
+        return result
+
+
+def crawl_failure(result: dict[str, Any], known_urls: list[str]) -> str | None:
+    """Why this crawl cannot be trusted as "no change", or None when it can."""
+    if "failed" in result:
+        return str(result["failed"])
+    listing = result.get("listing") or {}
+    if listing.get("status") == 304:
+        return None
+    if listing.get("status") != 200:
+        return f"listing page: {listing.get('error') or 'no response'}"
+    found = {link["url"] for link in result.get("links", [])}
+    if not found and known_urls:
+        return "the listing page has no report links any more (page redesigned or moved?)"
+    lost = [url for url in known_urls if url not in found]
+    if lost:
+        return f"the listing page lost {len(lost)} previously seen report link(s), e.g. {lost[0]}"
+    failed_docs = [d for d in result.get("documents", []) if d.get("error")]
+    if failed_docs:
+        return f"{len(failed_docs)} report download(s) failed, e.g. {failed_docs[0]['url']}: {failed_docs[0]['error']}"
+    return None
+
+
+class Cycle:
+    def __init__(self, config: Config, store: Store, destination: Destination,
+                 trigger: str = "cli", verbose: bool = False) -> None:
+        self.config = config
+        self.store = store
+        self.archive = Archive(config.archive_path)
+        self.destination = destination
+        self.trigger = trigger
+        self.verbose = verbose
+        self.rules = thresholds(config)
+
+    def drainer(self) -> Drainer:
+        return Drainer(self.store, self.destination, self.config.slack.channel, self.config.ops_channel,
+                       self.config.slack.max_attempts, self.config.slack.min_seconds_between_posts,
+                       self.config.alerts.top_changes)
+
+    def run(self) -> CycleResult:
+        run_id = uuid.uuid4().hex[:12]
+        result = CycleResult(run_id, "ok")
+        self.store.start_run(run_id, self.trigger)
+        try:
+            crawl = crawl_in_child(self.config, self.store.validators(), self.verbose)
+            self._handle_crawl(crawl, result)
+        except Exception as exc:  # noqa: BLE001 — a cycle failure is recorded, never fatal
+            log.error("cycle %s failed: %s", run_id, exc, exc_info=self.verbose)
+            result.outcome = "failed"
+            result.errors.append(f"{type(exc).__name__}: {exc}")
+        stats = {"new_reports": result.new_reports, "corrections": result.corrections,
+                 "quarantined": result.quarantined}
+        self.store.finish_run(run_id, result.outcome, stats, "; ".join(result.errors) or None)
+        result.delivery = self.drainer().drain()
+        return result
+
+    def _handle_crawl(self, crawl: dict[str, Any], result: CycleResult) -> None:
+        failure = crawl_failure(crawl, self.store.known_report_urls())
+        threshold = self.config.alerts.failures_before_ops_alert
+        if failure:
+            result.outcome, result.errors = "failed", [failure]
+            with self.store.transaction() as connection:
+                alerts = record_outcome(self.store, connection, "crawl", False, failure, result.run_id, threshold)
+                self.store.add_alerts(connection, alerts)
+            return
+        listing = crawl.get("listing") or {}
+        with self.store.transaction() as connection:
+            self.store.add_alerts(connection, record_outcome(
+                self.store, connection, "crawl", True, None, result.run_id, threshold))
+            if listing.get("status") == 304:
+                result.outcome = "not_modified"
+                return
+        links = {link["url"]: link for link in crawl.get("links", [])}
+        parsed = self._parse_new(crawl, links, result)
+        for url, report in sorted(parsed, key=lambda item: (item[1].report.period_start, item[0])):
+            self._store_report(url, report, links.get(url, {}), result)
+        with self.store.transaction() as connection:
+            for note in crawl.get("notes", []):
+                if self.store.record_note(connection, note["text"], note.get("date_line"), note.get("url")):
+                    self.store.add_alerts(connection, [build.note_alert(note["text"], note.get("date_line"),
+                                                                        note.get("url"))])
+            # Validators are saved last: a crash before here re-checks everything next time.
+            self.store.set_validators(connection, self.config.source.url, listing.get("etag"),
+                                      listing.get("last_modified"))
+            for doc in crawl.get("documents", []):
+                if doc.get("status") == 200 and doc.get("sha256") and not self.store.quarantined(doc["sha256"]):
+                    self.store.set_validators(connection, doc["url"], doc.get("etag"), doc.get("last_modified"))
+            self.store.add_alerts(connection, self._silence())
+
+    def _parse_new(self, crawl: dict[str, Any], links: dict[str, Any],
+                   result: CycleResult) -> list[tuple[str, Report]]:
+        """Parse each downloaded document whose bytes we have not seen at that URL."""
+        parsed = []
+        threshold = self.config.alerts.failures_before_ops_alert
+        for doc in crawl.get("documents", []):
+            url, sha = doc.get("url"), doc.get("sha256")
+            if doc.get("status") != 200 or not sha or self.store.document(url, sha):
+                continue
+            if self.store.quarantined(sha):
+                continue
+            known = self.store.report_by_sha(sha)
+            if known is not None:  # same bytes at a new URL: an alias, not a new report
+                with self.store.transaction() as connection:
+                    self.store.record_document(connection, url, sha, doc.get("size", 0),
+                                               links.get(url, {}).get("text"), links.get(url, {}).get("date_line"),
+                                               "alias")
+                continue
+            try:
+                report = parse_isolated(self.archive.read(sha), parse_limits(self.config))
+            except ParseError as exc:
+                result.quarantined.append(url)
+                self.store.quarantine(sha, url, exc.kind, exc.reason)
+                with self.store.transaction() as connection:
+                    self.store.record_document(connection, url, sha, doc.get("size", 0),
+                                               links.get(url, {}).get("text"),
+                                               links.get(url, {}).get("date_line"), "quarantined")
+                    self.store.add_alerts(connection, [build.quarantine_alert(sha, url, exc.kind, exc.reason)])
+                    self.store.add_alerts(connection, record_outcome(
+                        self.store, connection, "parse", False, f"{url}: {exc.reason}", result.run_id, threshold))
+                continue
+            with self.store.transaction() as connection:
+                self.store.add_alerts(connection, record_outcome(
+                    self.store, connection, "parse", True, None, result.run_id, threshold))
+            parsed.append((url, report))
+        return parsed
+
+    def _store_report(self, url: str, report: Report, link: dict[str, Any], result: CycleResult) -> None:
+        sha = report.report.sha256
+        previous_doc = self.store.latest_document_for_url(url)
+        original = self.store.report_by_sha(previous_doc["sha256"]) if previous_doc else None
+        status = "suspect" if report.suspect else "good"
+        alerts: list[NewAlert]
+        if original is not None:
+            result.corrections.append(url)
+            thread = self._first_alert_key(original.sha256)
+            alerts = [build.correction_alert(original.report, report, url, thread)]
+            if report.suspect:
+                alerts = [build.suspect_alert(report, url)]
+            doc_status, supersedes = "correction", original.id
+        else:
+            result.new_reports.append(url)
+            alerts = [build.suspect_alert(report, url)] if report.suspect else self._content_alerts(report, url)
+            doc_status, supersedes = "report", None
+        with self.store.transaction() as connection:
+            report_id = self.store.save_report(connection, report, url, status, supersedes)
+            self.store.record_document(connection, url, sha, 0, link.get("text"), link.get("date_line"),
+                                       doc_status)
+            self.store.add_alerts(connection, alerts, report_id)
+
+    def _first_alert_key(self, sha: str) -> str:
+        for kind in ("digest", "baseline"):
+            if self.store.alert_by_key(f"{sha}:{kind}"):
+                return f"{sha}:{kind}"
+        return f"{sha}:digest"
+
+    def _content_alerts(self, report: Report, url: str) -> list[NewAlert]:
+        series = self.store.reports(kind=report.report.kind, statuses=("good",))
+        earlier = [r for r in series if r.period_end < report.report.period_start]
+        later = [r for r in series if r.period_start > report.report.period_start]
+        if not earlier:
+            return [build.baseline_alert(report, url)]
+        previous: StoredReport = earlier[-1]
+        context = build.SeriesContext(
+            previous_period=(previous.period_start, previous.period_end),
+            missing_periods=build.missing_periods(previous.period_end, report.report.period_start,
+                                                  report.report.kind),
+            out_of_order=bool(later),
+            later_period=(later[0].period_start, later[0].period_end) if later else None,
+        )
+        history = build.history_by_key([r.report for r in earlier], self.config.alerts.trailing_reports)
+        return [build.digest_alert(report, url, previous.report, previous.url, self.rules, context, history)]
+
+    def _silence(self) -> list[NewAlert]:
+        """One informational alert when no new report arrived for k × the cadence."""
+        good = self.store.reports(statuses=("good",))
+        if not good:
+            return []
+        latest = max(good, key=lambda r: r.parsed_at)
+        cadence = 7 if latest.kind == "weekly" else 92
+        parsed_at = latest.parsed_at if latest.parsed_at.tzinfo else latest.parsed_at.replace(tzinfo=dt.UTC)
+        days = (dt.datetime.now(dt.UTC) - parsed_at).days
+        if days < self.config.alerts.silence_after_cadences * cadence:
+            return []
+        return [build.silence_alert(latest.period_end, days, latest.kind)]

@@ -1,0 +1,168 @@
+"""``ddor daemon``: APScheduler 3.x in the foreground; each run is ``ddor crawl`` in a child.
+
+It never imports Scrapy (its reactor cannot restart, and fails on signals outside the main
+thread). Missed runs while down: one catch-up run at start (coalesced). SIGTERM/SIGINT:
+stop scheduling, let a running cycle finish within ``stop_grace_seconds`` or kill it, exit 0.
+SIGHUP: reload config.yaml; a bad new config is refused with an ops alert, the old one stays.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import requests
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from ddor.config import Config, ConfigError, load_config
+from monitor.alerts import ops_failure_alert
+from storage import Store
+
+log = logging.getLogger("ddor.daemon")
+JOB_ID = "ddor-cycle"
+
+
+def make_trigger(config: Config) -> Any:
+    schedule = config.schedule
+    jitter = schedule.jitter_seconds or None
+    if schedule.interval_seconds:
+        return IntervalTrigger(seconds=schedule.interval_seconds, jitter=jitter)
+    return CronTrigger(**_cron_fields(schedule.cron or "17 * * * *"), timezone=schedule.timezone, jitter=jitter)
+
+
+def _cron_fields(expression: str) -> dict[str, str]:
+    minute, hour, day, month, day_of_week = expression.split()
+    return {"minute": minute, "hour": hour, "day": day, "month": month, "day_of_week": day_of_week}
+
+
+def interval_seconds(config: Config, trigger: Any) -> float:
+    if config.schedule.interval_seconds:
+        return float(config.schedule.interval_seconds)
+    now = dt.datetime.now(dt.UTC)
+    first = trigger.get_next_fire_time(None, now)
+    second = trigger.get_next_fire_time(first, first + dt.timedelta(seconds=1))
+    return max(60.0, (second - first).total_seconds()) if first and second else 3600.0
+
+
+class Daemon:
+    def __init__(self, config_path: Path | None, config: Config, store: Store, verbose: bool) -> None:
+        self.config_path = config_path
+        self.config = config
+        self.store = store
+        self.verbose = verbose
+        self.scheduler = BlockingScheduler(job_defaults={"coalesce": True, "max_instances": 1})
+        self.child: subprocess.Popen[bytes] | None = None
+        self.stopping = threading.Event()
+        self.lock = threading.Lock()
+
+    def command(self, trigger: str) -> list[str]:
+        args = [sys.executable, "-m", "ddor"]
+        if self.config_path:
+            args += ["--config", str(self.config_path)]
+        return [*args, *(["-v"] if self.verbose else []), "crawl", "--trigger", trigger]
+
+    def run_cycle(self, trigger: str = "daemon") -> int | None:
+        """One cycle in a child process with a wall-clock limit; returns its exit code."""
+        if self.stopping.is_set():
+            return None
+        started = time.monotonic()
+        with self.lock:
+            self.child = subprocess.Popen(self.command(trigger), start_new_session=True, stdin=subprocess.DEVNULL)
+        try:
+            code = self.child.wait(timeout=self.config.schedule.run_timeout_seconds)
+        except subprocess.TimeoutExpired:
+            self._kill_child()
+            log.error("cycle killed after %.0f s (schedule.run_timeout_seconds)", self.config.schedule.run_timeout_seconds)
+            self._record_killed(f"killed after {self.config.schedule.run_timeout_seconds:g} s")
+            code = None
+        finally:
+            with self.lock:
+                self.child = None
+        log.info("cycle finished with exit code %s in %.1f s", code, time.monotonic() - started)
+        if code == 0:
+            self.heartbeat()
+        return code
+
+    def _kill_child(self) -> None:
+        with self.lock:
+            if self.child is not None and self.child.poll() is None:
+                os.killpg(self.child.pid, signal.SIGKILL)
+                self.child.wait()
+
+    def _record_killed(self, reason: str) -> None:
+        run_id = f"killed-{int(time.time())}"
+        self.store.start_run(run_id, "daemon")
+        self.store.finish_run(run_id, "killed", {}, reason)
+
+    def heartbeat(self) -> None:
+        url = self.config.schedule.heartbeat_url
+        if not url:
+            return
+        try:
+            requests.get(url, timeout=5)
+        except requests.RequestException as exc:
+            log.warning("heartbeat ping failed: %s", type(exc).__name__)
+
+    def catch_up_due(self, trigger: Any, now: dt.datetime | None = None) -> bool:
+        """True when a scheduled slot passed since the last successful run (or none ever ran)."""
+        now = now or dt.datetime.now(dt.UTC)
+        last = self.store.last_success()
+        if last is None:
+            return True
+        slot = trigger.get_next_fire_time(None, last)
+        return slot is not None and slot <= now
+
+    def stop(self, signum: int, _frame: FrameType | None) -> None:
+        log.warning("signal %s: stopping (grace %.0f s)", signum, self.config.schedule.stop_grace_seconds)
+        self.stopping.set()
+        threading.Thread(target=self._shutdown, daemon=True).start()
+
+    def _shutdown(self) -> None:
+        deadline = time.monotonic() + self.config.schedule.stop_grace_seconds
+        while time.monotonic() < deadline:
+            with self.lock:
+                if self.child is None or self.child.poll() is not None:
+                    break
+            time.sleep(0.1)
+        else:
+            self._kill_child()
+            self._record_killed("killed at shutdown (grace period over)")
+        self.scheduler.shutdown(wait=False)
+
+    def reload(self, _signum: int, _frame: FrameType | None) -> None:
+        try:
+            new = load_config(self.config_path) if self.config_path else self.config
+        except ConfigError as exc:
+            log.error("SIGHUP: new config refused, keeping the old one: %s", exc)
+            with self.store.transaction() as connection:
+                self.store.add_alerts(connection, [ops_failure_alert("config", 1, str(exc), f"hup-{int(time.time())}")])
+            return
+        self.config = new
+        self.scheduler.reschedule_job(JOB_ID, trigger=make_trigger(new))
+        log.warning("SIGHUP: configuration reloaded")
+
+    def run(self) -> None:
+        trigger = make_trigger(self.config)
+        grace = int(max(60, interval_seconds(self.config, trigger) / 2))
+        self.scheduler.add_job(self.run_cycle, trigger, id=JOB_ID, replace_existing=True,
+                               misfire_grace_time=grace, coalesce=True, max_instances=1)
+        signal.signal(signal.SIGTERM, self.stop)
+        signal.signal(signal.SIGINT, self.stop)
+        signal.signal(signal.SIGHUP, self.reload)
+        if self.catch_up_due(trigger):
+            log.warning("a scheduled run was missed while the daemon was down: one catch-up run now")
+            self.scheduler.add_job(self.run_cycle, id="catch-up", kwargs={"trigger": "catch-up"})
+        log.warning("daemon started (pid %d)", os.getpid())
+        self.scheduler.start()
+        log.warning("daemon stopped")

@@ -1,0 +1,66 @@
+"""Builds the pieces a command needs from the config: store, destination, logging."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import time
+from typing import Any, TextIO
+
+from ddor.config import Config
+from monitor.notify import (
+    ConsoleDestination,
+    Destination,
+    DryRunDestination,
+    SlackWebDestination,
+    WebhookDestination,
+)
+from storage import Store
+
+
+def open_store(config: Config) -> Store:
+    store = Store(config.storage_url)
+    store.upgrade()
+    return store
+
+
+def make_destination(config: Config, dry_run: bool = False, stream: TextIO | None = None) -> Destination:
+    """Bot token → Web API; else webhook; else the console. Secrets only from the environment."""
+    out = stream or sys.stdout
+    if dry_run:
+        return DryRunDestination(out)
+    token = os.environ.get(config.slack.token_env, "").strip()
+    if token:
+        return SlackWebDestination(token, config.slack.api_url)
+    webhook = os.environ.get(config.slack.webhook_env, "").strip()
+    if webhook:
+        return WebhookDestination(webhook)
+    return ConsoleDestination(out)
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)),
+            "level": record.levelname, "logger": record.name, "message": record.getMessage(),
+        }
+        if getattr(record, "run_id", None):
+            entry["run_id"] = record.run_id
+        if record.exc_info:
+            entry["exc"] = self.formatException(record.exc_info)
+        return json.dumps(entry)
+
+
+def setup_logging(verbose: bool, log_format: str = "auto") -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    use_json = log_format == "json" or (log_format == "auto" and not sys.stderr.isatty())
+    handler.setFormatter(JsonFormatter() if use_json else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO if verbose else logging.WARNING)
+    # pdfminer is ~2.7× slower with debug logging live; Scrapy is chatty. Quiet unless -v.
+    for noisy in ("pdfminer", "scrapy", "twisted", "slack_sdk", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.INFO if verbose else logging.WARNING)
+    logging.getLogger("pdfminer").setLevel(logging.WARNING)

@@ -1,0 +1,1 @@
+"""Decides and notifies: diff, rules, summary, alerts (pure), rendering, delivery, health."""

@@ -1,0 +1,145 @@
+"""Alerts are data: typed payloads with deterministic keys, built by pure functions.
+
+Keys: ``<sha256>:baseline``, ``<sha256>:digest``, ``<sha256>:suspect``,
+``<new sha256>:correction:<old sha256>``, ``note:<text digest>``, ``ops:<check>:<state>:<run>``.
+A key is unique in the outbox, so re-running a cycle can never queue an alert twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from monitor.diff import Change, aggregate, diff_reports, diff_rows
+from monitor.rules import Thresholds, why_notable
+from monitor.summary import summarize
+from parsers.models import Report
+from storage.store import NewAlert
+
+_KIND_ORDER = {"declined": 0, "issued": 1, "policy_added": 2, "policy_removed": 3, "policy_changed": 4}
+
+
+@dataclass(frozen=True)
+class SeriesContext:
+    """Where the new report sits in its series (weekly or quarterly)."""
+
+    previous_period: tuple[str, str] | None
+    missing_periods: tuple[tuple[str, str], ...] = ()
+    out_of_order: bool = False
+    later_period: tuple[str, str] | None = None
+
+
+def report_ref(report: Report, url: str) -> dict[str, Any]:
+    meta = report.report
+    return {"period_start": meta.period_start, "period_end": meta.period_end, "kind": meta.kind,
+            "title": meta.title, "url": url, "sha256": meta.sha256, "pages": meta.pages}
+
+
+def missing_periods(previous_end: str, new_start: str, kind: str) -> tuple[tuple[str, str], ...]:
+    """Periods with no report between two consecutive reports of a series."""
+    gap_start = dt.date.fromisoformat(previous_end) + dt.timedelta(days=1)
+    new_first = dt.date.fromisoformat(new_start)
+    if gap_start >= new_first:
+        return ()
+    if kind != "weekly":
+        return ((gap_start.isoformat(), (new_first - dt.timedelta(days=1)).isoformat()),)
+    gaps = []
+    while gap_start < new_first:
+        end = min(gap_start + dt.timedelta(days=6), new_first - dt.timedelta(days=1))
+        gaps.append((gap_start.isoformat(), end.isoformat()))
+        gap_start = end + dt.timedelta(days=1)
+    return tuple(gaps)
+
+
+def _order(change: Change) -> tuple[int, int, str]:
+    return (_KIND_ORDER.get(change.kind, 9), -abs(change.delta), change.label)
+
+
+def notable_changes(old: Report, new: Report, rules: Thresholds,
+                    history: dict[str, list[int]] | None = None) -> tuple[list[dict[str, Any]], int]:
+    """The notable changes as JSON (most important first) and the count of all changes."""
+    changes = diff_reports(old, new)
+    notable = []
+    for change in sorted(changes, key=_order):
+        reason = why_notable(change, rules, (history or {}).get(f"{change.kind}:{change.key}", ()))
+        if reason:
+            notable.append({**change.to_json(), "reason": reason, "delta": change.delta})
+    return notable, len(changes)
+
+
+def baseline_alert(report: Report, url: str) -> NewAlert:
+    return NewAlert(f"{report.report.sha256}:baseline", "baseline", "content", {
+        "kind": "baseline", "report": report_ref(report, url), "summary": summarize(report)})
+
+
+def digest_alert(report: Report, url: str, previous: Report, previous_url: str, rules: Thresholds,
+                 context: SeriesContext, history: dict[str, list[int]] | None = None) -> NewAlert:
+    notable, total = notable_changes(previous, report, rules, history)
+    return NewAlert(f"{report.report.sha256}:digest", "digest", "content", {
+        "kind": "digest",
+        "report": report_ref(report, url),
+        "previous": {**report_ref(previous, previous_url), "summary": summarize(previous)},
+        "summary": summarize(report),
+        "changes": notable,
+        "all_changes": total,
+        "missing_periods": [list(p) for p in context.missing_periods],
+        "out_of_order": context.out_of_order,
+        "later_period": list(context.later_period) if context.later_period else None,
+    })
+
+
+def correction_alert(original: Report, corrected: Report, url: str, original_key: str) -> NewAlert:
+    rows = [asdict(change) for change in diff_rows(original, corrected)]
+    return NewAlert(
+        f"{corrected.report.sha256}:correction:{original.report.sha256}", "correction", "content",
+        {"kind": "correction", "report": report_ref(corrected, url),
+         "original_sha256": original.report.sha256, "row_changes": rows,
+         "summary": summarize(corrected), "original_summary": summarize(original)},
+        thread_key=original_key,
+    )
+
+
+def suspect_alert(report: Report, url: str) -> NewAlert:
+    return NewAlert(f"{report.report.sha256}:suspect", "suspect", "ops", {
+        "kind": "suspect", "report": report_ref(report, url), "problems": list(report.problems)})
+
+
+def note_alert(text: str, date_line: str | None, url: str | None) -> NewAlert:
+    digest = hashlib.sha256(" ".join(text.split()).encode()).hexdigest()[:32]
+    return NewAlert(f"note:{digest}", "note", "content",
+                    {"kind": "note", "text": text, "date_line": date_line, "url": url})
+
+
+def ops_failure_alert(check: str, failures: int, error: str, run_id: str) -> NewAlert:
+    return NewAlert(f"ops:{check}:failing:{run_id}", "ops_failure", "ops", {
+        "kind": "ops_failure", "check": check, "failures": failures, "error": error})
+
+
+def ops_resolved_alert(check: str, failures: int, run_id: str) -> NewAlert:
+    return NewAlert(f"ops:{check}:resolved:{run_id}", "ops_resolved", "ops", {
+        "kind": "ops_resolved", "check": check, "failures": failures})
+
+
+def quarantine_alert(sha256: str, url: str, kind: str, message: str) -> NewAlert:
+    return NewAlert(f"{sha256}:quarantined", "quarantined", "ops", {
+        "kind": "quarantined", "sha256": sha256, "url": url, "error_kind": kind, "message": message})
+
+
+def silence_alert(last_period_end: str, days: int, kind: str) -> NewAlert:
+    return NewAlert(f"silence:{kind}:{last_period_end}", "silence", "content", {
+        "kind": "silence", "series": kind, "last_period_end": last_period_end, "days": days})
+
+
+def history_by_key(reports: Sequence[Report], k: int) -> dict[str, list[int]]:
+    """The last ``k`` values of each (kind, key) series, for the trailing-mean baseline."""
+    series: dict[str, list[int]] = {}
+    for report in reports[-k:]:
+        aggregates = aggregate(report)
+        for key, (count, _label, _page) in aggregates.declined.items():
+            series.setdefault(f"declined:{key}", []).append(count)
+        for key, (count, _label, _page) in aggregates.issued.items():
+            series.setdefault(f"issued:{key}", []).append(count)
+    return series

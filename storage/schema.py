@@ -1,0 +1,182 @@
+"""Tables and versioned migrations. The same SQLAlchemy Core schema serves SQLite and
+PostgreSQL; a migration is a function applied once, recorded in ``schema_version``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    inspect,
+    select,
+)
+
+metadata = MetaData()
+
+schema_version = Table(
+    "schema_version", metadata,
+    Column("version", Integer, primary_key=True),
+    Column("applied_at", DateTime(timezone=True), nullable=False),
+)
+sources = Table(
+    "sources", metadata,
+    Column("url", String(2000), primary_key=True, comment="a URL we poll with conditional GET"),
+    Column("etag", String(500)),
+    Column("last_modified", String(100)),
+    Column("checked_at", DateTime(timezone=True)),
+    comment="HTTP validators per URL (listing page and report PDFs)",
+)
+documents = Table(
+    "documents", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("url", String(2000), nullable=False),
+    Column("sha256", String(64), nullable=False, comment="digest of the bytes; the archive file name"),
+    Column("size", Integer, nullable=False),
+    Column("link_text", Text),
+    Column("date_line", String(200), comment="the date line above the link on the listing page"),
+    Column("status", String(20), nullable=False, comment="report | alias | correction | quarantined"),
+    Column("fetched_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("url", "sha256"),
+    comment="every distinct (URL, bytes) the crawler downloaded",
+)
+reports = Table(
+    "reports", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("sha256", String(64), nullable=False, unique=True),
+    Column("url", String(2000), nullable=False),
+    Column("kind", String(20), nullable=False, comment="weekly | quarterly"),
+    Column("title", Text, nullable=False),
+    Column("period_start", String(10), nullable=False),
+    Column("period_end", String(10), nullable=False),
+    Column("pages", Integer, nullable=False),
+    Column("detainers_issued", Integer),
+    Column("status", String(20), nullable=False, comment="good | suspect | superseded"),
+    Column("problems", Text, nullable=False, comment="JSON list of failed self-checks"),
+    Column("supersedes", Integer, ForeignKey("reports.id"), comment="the report this corrects"),
+    Column("data", Text, nullable=False, comment="the full parse as report-json"),
+    Column("parsed_at", DateTime(timezone=True), nullable=False),
+    comment="one row per parsed report (a correction is a new row superseding the old)",
+)
+issued_rows = Table(
+    "issued_rows", metadata,
+    Column("report_id", Integer, ForeignKey("reports.id"), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("jurisdiction_key", String(200), nullable=False),
+    Column("county", Text, nullable=False),
+    Column("state", String(2), nullable=False),
+    Column("issued_detainers", Integer, nullable=False),
+    Column("page", Integer, nullable=False),
+    comment="Section I: detainers issued to the top non-cooperative jurisdictions",
+)
+declined_rows = Table(
+    "declined_rows", metadata,
+    Column("report_id", Integer, ForeignKey("reports.id"), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("jurisdiction_key", String(200), nullable=False),
+    Column("state", String(2), nullable=False),
+    Column("county", Text, nullable=False),
+    Column("facility", Text, nullable=False),
+    Column("citizenship", Text, nullable=False),
+    Column("criminal_activity", Text, nullable=False),
+    Column("conviction_status", String(10)),
+    Column("detainer_issued", String(10)),
+    Column("detainer_declined", String(10)),
+    Column("page", Integer, nullable=False),
+    comment="Section II: one row per person released despite a detainer",
+)
+policy_rows = Table(
+    "policy_rows", metadata,
+    Column("report_id", Integer, ForeignKey("reports.id"), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("jurisdiction_key", String(200), nullable=False),
+    Column("jurisdiction", Text, nullable=False),
+    Column("state", String(2), nullable=False),
+    Column("policy", Text, nullable=False),
+    Column("criteria", Text, nullable=False),
+    Column("date_enacted", String(40), nullable=False),
+    Column("page", Integer, nullable=False),
+    comment="Section III: jurisdictions with policies restricting cooperation",
+)
+notes = Table(
+    "notes", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("digest", String(64), nullable=False, unique=True),
+    Column("date_line", String(200)),
+    Column("url", String(2000), comment="the report link the note sits under, if any"),
+    Column("text", Text, nullable=False),
+    Column("first_seen", DateTime(timezone=True), nullable=False),
+    comment="'Note posted on ICE.gov' paragraphs from the listing page",
+)
+quarantine = Table(
+    "quarantine", metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("url", String(2000), nullable=False),
+    Column("error_kind", String(40), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    comment="downloads that could not be parsed; retried only when their bytes change",
+)
+alerts = Table(
+    "alerts", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(200), nullable=False, unique=True, comment="deterministic: sha256 + kind + subject"),
+    Column("kind", String(40), nullable=False),
+    Column("audience", String(10), nullable=False, comment="content | ops"),
+    Column("report_id", Integer, ForeignKey("reports.id")),
+    Column("thread_key", String(200), comment="key of the alert this one replies to"),
+    Column("payload", Text, nullable=False, comment="the alert as JSON; rendering happens at send time"),
+    Column("state", String(10), nullable=False, comment="pending | sending | sent | dead"),
+    Column("attempts", Integer, nullable=False),
+    Column("last_error", Text),
+    Column("channel", String(200)),
+    Column("slack_ts", String(40)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True)),
+    comment="the outbox: written with the data that caused it, drained in id order",
+)
+runs = Table(
+    "runs", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", String(40), nullable=False, unique=True),
+    Column("trigger", String(20), nullable=False, comment="cli | daemon | catch-up | demo"),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("outcome", String(20), comment="ok | not_modified | failed | killed"),
+    Column("stats", Text, comment="JSON crawl/parse counters"),
+    Column("error", Text),
+    comment="one row per monitoring cycle",
+)
+health = Table(
+    "health", metadata,
+    Column("check_name", String(40), primary_key=True, comment="crawl | parse"),
+    Column("consecutive_failures", Integer, nullable=False),
+    Column("alerting", Integer, nullable=False, comment="1 while an ops alert is open"),
+    Column("last_error", Text),
+    comment="consecutive failures per check, for ops alerts and their resolution",
+)
+
+
+def _create_v1(connection: Connection) -> None:
+    metadata.create_all(connection)
+
+
+# Append new migrations; never edit a released one.
+MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [(1, _create_v1)]
+LATEST = MIGRATIONS[-1][0]
+
+
+def current_version(connection: Connection) -> int:
+    if not inspect(connection).has_table("schema_version"):
+        return 0
+    version = connection.execute(select(schema_version.c.version).order_by(
+        schema_version.c.version.desc()).limit(1)).scalar()
+    return int(version or 0)
