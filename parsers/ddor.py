@@ -217,7 +217,9 @@ def _find_header(lines: Sequence[Line], table: TableSpec) -> tuple[int, int, lis
         while (
             end < len(lines)
             and is_header_line(lines[end], vocabulary)
-            and lines[end - 1].y - lines[end].y < 2.5 * max(lines[end].size, 1.0)
+            # Header lines sit one leading apart; the first data line is further (cell padding),
+            # and may itself be all header words ("County" wrapped from "County Jails' Decision").
+            and lines[end - 1].y - lines[end].y < 1.6 * max(lines[end].size, 1.0)
         ):
             end += 1
         groups = header_groups(lines[start:end])

@@ -100,7 +100,8 @@ def header_groups(lines: Sequence[Line]) -> list[HeaderGroup]:
         for group in groups:
             overlaps = word.x0 < group.x1 and word.x1 > group.x0
             same_line_near = any(
-                abs(w.y - word.y) < 1.0 and word.x0 - w.x1 < 0.5 * word.size for w in group.words
+                # 0.8 em: a space is 0.25 em in Times but 0.6 em in a monospaced font.
+                abs(w.y - word.y) < 1.0 and word.x0 - w.x1 < 0.8 * word.size for w in group.words
             )
             if overlaps or same_line_near:
                 group.words.append(word)
@@ -202,9 +203,10 @@ def build_rows(
     """
     rows: list[RawRow] = []
     orphans: list[Line] = []
-    for lines, boundaries in pages:
-        split = [(line, split_line(line, boundaries)) for line in lines]
-        anchors = [i for i, (_, cells) in enumerate(split) if is_anchor(cells)]
+    split_pages = [[(line, split_line(line, boundaries)) for line in lines] for lines, boundaries in pages]
+    anchors_by_page = [[i for i, (_, cells) in enumerate(split) if is_anchor(cells)] for split in split_pages]
+    centred = _cells_are_centred(split_pages, anchors_by_page)
+    for split, anchors in zip(split_pages, anchors_by_page, strict=True):
         if not anchors:
             if rows and all(continues(cells) for _, cells in split):
                 rows[-1].lines.extend(split)
@@ -212,34 +214,41 @@ def build_rows(
                 orphans.extend(line for line, _ in split)
             continue
         head = split[: anchors[0]]
-        owner_of_head: list[int] = []
-        if head:
-            tails = [i for i, (_, cells) in enumerate(head) if continues(cells)]
-            # Tail lines of the previous page's row come first; anything after them that is
-            # not a continuation belongs to the first anchored row (centred cells).
-            cut = len(tails) if tails == list(range(len(tails))) else 0
-            if cut and rows:
-                rows[-1].lines.extend(head[:cut])
-            elif cut:
-                orphans.extend(line for line, _ in head[:cut])
-            owner_of_head = list(range(cut, len(head)))
+        # Top-aligned cells: lines above the page's first anchor with an empty key column are
+        # the tail of the previous page's last row. Centred cells: they belong to the first row.
+        cut = 0
+        if not centred and rows:
+            while cut < len(head) and continues(head[cut][1]):
+                cut += 1
+            rows[-1].lines.extend(head[:cut])
         page_rows = [RawRow(split[i][0].page) for i in anchors]
-        page_rows[0].lines.extend(head[i] for i in owner_of_head)
-        if owner_of_head:
-            page_rows[0].page = head[owner_of_head[0]][0].page
+        page_rows[0].lines.extend(head[cut:])
+        if head[cut:]:
+            page_rows[0].page = head[cut][0].page
         for number, (start, end) in enumerate(zip(anchors, anchors[1:] + [len(split)], strict=True)):
             page_rows[number].lines.append(split[start])
             between = split[start + 1 : end]
             if end == len(split) or not between:
                 page_rows[number].lines.extend(between)
                 continue
-            cut = _widest_gap(split[start][0], [line for line, _ in between], split[end][0])
-            page_rows[number].lines.extend(between[:cut])
-            page_rows[number + 1].lines.extend(between[cut:])
+            keep = _widest_gap(split[start][0], [line for line, _ in between], split[end][0])
+            page_rows[number].lines.extend(between[:keep])
+            page_rows[number + 1].lines.extend(between[keep:])
         rows.extend(page_rows)
     for row in rows:
         row.lines.sort(key=lambda item: (item[0].page, -item[0].y))
     return rows, orphans
+
+
+def _cells_are_centred(split_pages: Sequence[Sequence[tuple[Line, list[list[Word]]]]],
+                       anchors_by_page: Sequence[Sequence[int]]) -> bool:
+    """True when some row has lines above its anchor line (cells centred vertically)."""
+    for split, anchors in zip(split_pages, anchors_by_page, strict=True):
+        for start, end in zip(anchors, anchors[1:], strict=False):
+            between = [line for line, _ in split[start + 1 : end]]
+            if between and _widest_gap(split[start][0], between, split[end][0]) < len(between):
+                return True
+    return False
 
 
 def _widest_gap(first: Line, between: Sequence[Line], last: Line) -> int:

@@ -1,0 +1,111 @@
+"""Shared fixtures: the ICE mirror and a fake Slack on 127.0.0.1, a config per test, and a
+way to run the real ``ddor`` command."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from ddor.mirror import MirrorServer
+from tests.fakes.slack import FakeSlack
+
+FIXTURES = Path(__file__).parent / "fixtures"
+MIRROR = FIXTURES / "ice-site"
+REPORTS = MIRROR / "doclib" / "ddor"
+EXPECTED = MIRROR / "expected"
+REPORT_STEMS = ["ddor2017_01-28to02-03", "ddor2017_02-04to02-10", "ddor2017_02-11to02-17", "ddor-fy18-q2"]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", help="Rewrite golden files on purpose.")
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))
+
+
+def expected(stem: str) -> dict[str, Any]:
+    return json.loads((EXPECTED / f"{stem}.json").read_text())
+
+
+@pytest.fixture
+def mirror() -> Iterator[MirrorServer]:
+    server = MirrorServer(MIRROR).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def slack() -> Iterator[FakeSlack]:
+    fake = FakeSlack().start()
+    yield fake
+    fake.stop()
+
+
+def storage_url(tmp_path: Path) -> str:
+    """SQLite by default; PostgreSQL when DDOR_TEST_POSTGRES_URL names a server (a fresh
+    schema per test, so the same suite runs on both backends)."""
+    base = os.environ.get("DDOR_TEST_POSTGRES_URL")
+    if not base:
+        return f"sqlite:///{tmp_path / 'ddor.sqlite3'}"
+    import uuid
+
+    import sqlalchemy
+
+    name = f"t_{uuid.uuid4().hex[:10]}"
+    engine = sqlalchemy.create_engine(base.replace("postgresql://", "postgresql+psycopg://"),
+                                      isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.exec_driver_sql(f"CREATE DATABASE {name}")
+    engine.dispose()
+    return base.rsplit("/", 1)[0] + f"/{name}"
+
+
+@dataclass
+class Env:
+    """A test's config file, store and the environment the ``ddor`` command runs in."""
+
+    root: Path
+    config_path: Path
+    env: dict[str, str]
+
+    def run(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "ddor", "--config", str(self.config_path), *args],
+                              capture_output=True, text=True, env=self.env, timeout=timeout,
+                              stdin=subprocess.DEVNULL)
+
+    def store(self) -> Any:
+        from ddor.config import load_config
+        from ddor.wiring import open_store
+
+        return open_store(load_config(self.config_path))
+
+
+def make_env(tmp_path: Path, mirror: MirrorServer | None, slack: FakeSlack | None,
+             extra: dict[str, Any] | None = None) -> Env:
+    config: dict[str, Any] = {
+        "source": {"url": mirror.listing_url if mirror else "http://127.0.0.1:9/declined-detainer-outcome-report",
+                   "download_delay_seconds": 0, "retries": 1, "request_timeout_seconds": 10},
+        "storage": {"url": storage_url(tmp_path), "archive_dir": "archive"},
+        "slack": {"channel": "#ddor-alerts", "ops_channel": "#ddor-ops",
+                  "api_url": slack.base_url if slack else "http://127.0.0.1:9/api/",
+                  "min_seconds_between_posts": 0.0},
+    }
+    for section, values in (extra or {}).items():
+        config.setdefault(section, {}).update(values)
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(config))
+    env = {k: v for k, v in os.environ.items() if k not in ("SLACK_BOT_TOKEN", "SLACK_WEBHOOK_URL", "DDOR_CONFIG")}
+    if slack:
+        env["SLACK_BOT_TOKEN"] = slack.token
+    return Env(tmp_path, path, env)

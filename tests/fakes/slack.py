@@ -1,0 +1,152 @@
+"""A fake Slack Web API (and incoming webhook) on 127.0.0.1 for the real slack-sdk.
+
+It keeps a ledger of every accepted message, enforces the documented limits (50 blocks,
+3,000 characters a section, 150 a header, 40,000 of text) and can be told to misbehave:
+``fail(method, ...)`` queues faults consumed one per call.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs
+
+
+@dataclass
+class Fault:
+    status: int = 200
+    error: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    reset_after_accept: bool = False  # store the message, then drop the connection
+
+
+@dataclass
+class FakeSlack:
+    token: str = "xoxb-test-token-0000"
+    ledger: list[dict[str, Any]] = field(default_factory=list)
+    webhook_ledger: list[dict[str, Any]] = field(default_factory=list)
+    calls: list[tuple[str, float]] = field(default_factory=list)
+    faults: dict[str, list[Fault]] = field(default_factory=dict)
+    violations: list[str] = field(default_factory=list)
+    _server: ThreadingHTTPServer | None = None
+    _counter: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def base_url(self) -> str:
+        assert self._server is not None
+        return f"http://127.0.0.1:{self._server.server_address[1]}/api/"
+
+    @property
+    def webhook_url(self) -> str:
+        assert self._server is not None
+        return f"http://127.0.0.1:{self._server.server_address[1]}/services/T000/B000/secretwebhook"
+
+    def fail(self, method: str, *faults: Fault) -> None:
+        self.faults.setdefault(method, []).extend(faults)
+
+    def messages(self, channel: str | None = None) -> list[dict[str, Any]]:
+        return [m for m in self.ledger if channel is None or m["channel"] == channel]
+
+    def keys(self) -> list[str]:
+        return [((m.get("metadata") or {}).get("event_payload") or {}).get("alert_key") for m in self.ledger]
+
+    def _check_limits(self, message: dict[str, Any]) -> None:
+        blocks = message.get("blocks") or []
+        if len(blocks) > 50:
+            self.violations.append(f"{len(blocks)} blocks")
+        for block in blocks:
+            text = (block.get("text") or {}).get("text", "")
+            if block.get("type") == "header" and len(text) > 150:
+                self.violations.append("header over 150")
+            if block.get("type") == "section" and len(text) > 3000:
+                self.violations.append("section over 3000")
+        if len(message.get("text") or "") > 40000:
+            self.violations.append("text over 40000")
+
+    def start(self) -> FakeSlack:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                return None
+
+            def _body(self) -> dict[str, Any]:
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+                if self.headers.get("Content-Type", "").startswith("application/json"):
+                    return json.loads(raw or "{}")
+                return {k: v[0] for k, v in parse_qs(raw).items()}
+
+            def _reply(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+                body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json" if not isinstance(payload, bytes) else "text/plain")
+                for key, value in (headers or {}).items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_POST(self) -> None:  # noqa: N802
+                path = self.path.split("?")[0]
+                data = self._body()
+                if path.startswith("/services/"):
+                    method = "webhook"
+                else:
+                    method = path.rsplit("/", 1)[-1]
+                    if self.headers.get("Authorization") != f"Bearer {fake.token}":
+                        self._reply(200, {"ok": False, "error": "invalid_auth"})
+                        return
+                with fake._lock:
+                    fake.calls.append((method, time.time()))
+                    fault = fake.faults.get(method, []).pop(0) if fake.faults.get(method) else None
+                if fault and not fault.reset_after_accept:
+                    if method == "webhook":
+                        self._reply(fault.status, (fault.error or "error").encode(), fault.headers)
+                    else:
+                        self._reply(fault.status, {"ok": False, "error": fault.error or "internal_error"},
+                                    fault.headers)
+                    return
+                if method == "webhook":
+                    fake.webhook_ledger.append(data)
+                    fake._check_limits(data)
+                    self._reply(200, b"ok")
+                    return
+                if method == "chat.postMessage":
+                    for key in ("blocks", "metadata"):
+                        if isinstance(data.get(key), str):
+                            data[key] = json.loads(data[key])
+                    with fake._lock:
+                        fake._counter += 1
+                        ts = f"{int(time.time())}.{fake._counter:06d}"
+                    fake._check_limits(data)
+                    fake.ledger.append({**data, "ts": ts, "at": time.time()})
+                    if fault and fault.reset_after_accept:
+                        self.close_connection = True
+                        self.connection.shutdown(2)
+                        return
+                    self._reply(200, {"ok": True, "channel": data.get("channel"), "ts": ts})
+                    return
+                if method == "conversations.history":
+                    channel = data.get("channel")
+                    messages = [
+                        {"ts": m["ts"], "text": m.get("text"), "metadata": m.get("metadata")}
+                        for m in reversed(fake.ledger) if m.get("channel") == channel
+                    ]
+                    self._reply(200, {"ok": True, "messages": messages, "has_more": False})
+                    return
+                self._reply(200, {"ok": False, "error": "unknown_method"})
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
