@@ -18,7 +18,8 @@ _REPORT_WORDS = re.compile(r"declined[\s_\-]*detainer|\bddor", re.IGNORECASE)
 _NOT_REPORT = re.compile(r"\bform\b|fact\s*sheet|questions\s+and\s+answers|\bfaq\b", re.IGNORECASE)
 _DATE_LINE = re.compile(
     r"^(January|February|March|April|May|June|July|August|September|October|November|December)"
-    r"\s+\d{1,2},\s+\d{4}$")
+    r"\s+\d{1,2},\s+\d{4}$"
+)
 _NOTE = re.compile(r"^(Note posted on ICE\.gov|Correction:|Update:)", re.IGNORECASE)
 _BLOCKS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "td", "th", "dt", "dd", "div", "span", "section"}
 

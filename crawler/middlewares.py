@@ -75,11 +75,11 @@ class RetryAfterMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RetryAfterMiddleware:
-        return cls(crawler.settings.getint("RETRY_TIMES"),
-                   crawler.settings.getfloat("DDOR_MAX_RETRY_AFTER", 120.0), crawler)
+        return cls(
+            crawler.settings.getint("RETRY_TIMES"), crawler.settings.getfloat("DDOR_MAX_RETRY_AFTER", 120.0), crawler
+        )
 
-    async def process_response(self, request: Request, response: Response,
-                               spider: Spider | None = None) -> Any:
+    async def process_response(self, request: Request, response: Response, spider: Spider | None = None) -> Any:
         if response.status not in (429, 503):
             return response
         wait = retry_after_seconds(response.headers.get(b"Retry-After"))
@@ -88,7 +88,7 @@ class RetryAfterMiddleware:
             return response
         if self.stats:
             self.stats.inc_value("ddor/retry_after")
-        await deferLater(reactor, wait, lambda: None)  # type: ignore[arg-type]
+        await deferLater(reactor, wait, lambda: None)
         retry = request.replace(dont_filter=True)
         retry.meta["ddor_retry_after"] = tries + 1
         # Scrapy's own RetryMiddleware must not retry this response again on top of us.

@@ -21,15 +21,18 @@ from storage.archive import Archive
 def run_crawl(job: dict[str, Any]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     Archive(Path(job["archive_dir"])).clean_stale()
-    process = CrawlerProcess(crawl_settings(job["source"], job["allowed_origins"], job["log_level"]),
-                             install_root_handler=job["log_level"] != "CRITICAL")
+    process = CrawlerProcess(
+        crawl_settings(job["source"], job["allowed_origins"], job["log_level"]),
+        install_root_handler=job["log_level"] != "CRITICAL",
+    )
     crawler = process.create_crawler(DdorSpider)
     process.crawl(crawler, job=job, result=result)
     process.start()
     stats = crawler.stats.get_stats() if crawler.stats else {}
     result["finish_reason"] = stats.get("finish_reason")
     result["stats"] = {
-        key: value for key, value in stats.items()
+        key: value
+        for key, value in stats.items()
         if isinstance(value, int | float | str) and not key.startswith("log_count")
     }
     return result

@@ -53,8 +53,10 @@ class Context:
         except StoreError as exc:
             fail(str(exc))
         except Exception as exc:  # noqa: BLE001 — a bad URL or unreachable server is one line
-            fail(f"storage.url: cannot open {self.config.storage.url.split('@')[-1]}: {type(exc).__name__}: "
-                 f"{str(exc).splitlines()[0][:200]}")
+            fail(
+                f"storage.url: cannot open {self.config.storage.url.split('@')[-1]}: {type(exc).__name__}: "
+                f"{str(exc).splitlines()[0][:200]}"
+            )
 
 
 pass_ctx = click.make_pass_decorator(Context)
@@ -63,8 +65,12 @@ pass_ctx = click.make_pass_decorator(Context)
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", "config_path", metavar="PATH", help="config.yaml (else $DDOR_CONFIG, else ./config.yaml)")
 @click.option("-v", "--verbose", is_flag=True, help="More logging, and tracebacks on errors.")
-@click.option("--log-format", type=click.Choice(["auto", "text", "json"]), default="auto",
-              help="Log lines as text or JSON (auto: JSON when stderr is not a terminal).")
+@click.option(
+    "--log-format",
+    type=click.Choice(["auto", "text", "json"]),
+    default="auto",
+    help="Log lines as text or JSON (auto: JSON when stderr is not a terminal).",
+)
 @click.version_option(__version__, prog_name="ddor")
 @click.pass_context
 def cli(ctx: click.Context, config_path: str | None, verbose: bool, log_format: str) -> None:
@@ -103,8 +109,10 @@ def crawl(obj: Context, dry_run: bool, no_wait: bool, trigger: str) -> None:
     finally:
         lock.release()
     delivery = result.delivery
-    summary = (f"run {result.run_id}: {result.outcome}; new reports {len(result.new_reports)}, corrections "
-               f"{len(result.corrections)}, quarantined {len(result.quarantined)}")
+    summary = (
+        f"run {result.run_id}: {result.outcome}; new reports {len(result.new_reports)}, corrections "
+        f"{len(result.corrections)}, quarantined {len(result.quarantined)}"
+    )
     if delivery:
         summary += f"; alerts sent {delivery.sent + delivery.reconciled}, dead {delivery.dead}"
     click.echo(summary, err=True)
@@ -125,10 +133,22 @@ def _dry_drainer(cycle: Any) -> Callable[[], Any]:
                 for alert in pending:
                     message = render_slack(alert.payload, cycle.config.alerts.top_changes)
                     channel = cycle.config.ops_channel if alert.audience == "ops" else cycle.config.slack.channel
-                    click.echo(json.dumps({"channel": channel, "alert_key": alert.key, "text": message["text"],
-                                           "blocks": message["blocks"]}, indent=2, ensure_ascii=False))
+                    click.echo(
+                        json.dumps(
+                            {
+                                "channel": channel,
+                                "alert_key": alert.key,
+                                "text": message["text"],
+                                "blocks": message["blocks"],
+                            },
+                            indent=2,
+                            ensure_ascii=False,
+                        )
+                    )
                 return DrainResult(pending=len(pending))
+
         return Printer()
+
     return drainer
 
 
@@ -177,9 +197,22 @@ def parse(obj: Context, files: tuple[str, ...], fmt: str, in_process: bool) -> N
     sys.exit(EXIT_FAILED if failed else 0)
 
 
-RELEASE_COLUMNS = ["period_start", "period_end", "kind", "jurisdiction_key", "state", "county", "facility",
-                   "citizenship", "criminal_activity", "conviction_status", "detainer_issued",
-                   "detainer_declined", "page", "report_sha256"]
+RELEASE_COLUMNS = [
+    "period_start",
+    "period_end",
+    "kind",
+    "jurisdiction_key",
+    "state",
+    "county",
+    "facility",
+    "citizenship",
+    "criminal_activity",
+    "conviction_status",
+    "detainer_issued",
+    "detainer_declined",
+    "page",
+    "report_sha256",
+]
 
 
 def write_release_csv(reports: list[Any], stream: Any) -> None:
@@ -194,14 +227,24 @@ def write_release_csv(reports: list[Any], stream: Any) -> None:
                 key = jurisdiction_key(row.county, row.state)
             except ValueError:
                 key = ""
-            writer.writerow({"period_start": meta.period_start, "period_end": meta.period_end, "kind": meta.kind,
-                             "jurisdiction_key": key, "state": row.state, "county": row.county,
-                             "facility": row.facility, "citizenship": row.citizenship,
-                             "criminal_activity": row.criminal_activity,
-                             "conviction_status": row.conviction_status or "",
-                             "detainer_issued": row.detainer_issued or "",
-                             "detainer_declined": row.detainer_declined or "", "page": row.page,
-                             "report_sha256": meta.sha256})
+            writer.writerow(
+                {
+                    "period_start": meta.period_start,
+                    "period_end": meta.period_end,
+                    "kind": meta.kind,
+                    "jurisdiction_key": key,
+                    "state": row.state,
+                    "county": row.county,
+                    "facility": row.facility,
+                    "citizenship": row.citizenship,
+                    "criminal_activity": row.criminal_activity,
+                    "conviction_status": row.conviction_status or "",
+                    "detainer_issued": row.detainer_issued or "",
+                    "detainer_declined": row.detainer_declined or "",
+                    "page": row.page,
+                    "report_sha256": meta.sha256,
+                }
+            )
 
 
 @cli.command()
@@ -220,8 +263,7 @@ def daemon(obj: Context) -> None:
     except LockBusy as exc:
         fail(f"{exc}; refusing to start a second daemon")
     try:
-        Daemon(obj.config_path and Path(obj.config_path) or default_config_path(None), config, store,
-               obj.verbose).run()
+        Daemon(obj.config_path and Path(obj.config_path) or default_config_path(None), config, store, obj.verbose).run()
     finally:
         lock.release()
 
@@ -239,25 +281,38 @@ def status(obj: Context) -> None:
     held = daemon_lock.is_held()
     holder = daemon_lock.holder() if held else None
     console.print(f"[bold]Store[/bold] {store.url_for_humans}  schema v{store.schema_version()}")
-    console.print(f"[bold]Daemon[/bold] {'running' + (f' (pid {holder[0]})' if holder else '') if held else 'not running'}")
+    console.print(
+        f"[bold]Daemon[/bold] {'running' + (f' (pid {holder[0]})' if holder else '') if held else 'not running'}"
+    )
     reports = store.reports()
     if reports:
         latest = reports[-1]
-        console.print(f"[bold]Latest report[/bold] {latest.kind} {latest.period_start}..{latest.period_end} "
-                      f"({latest.status})")
+        console.print(
+            f"[bold]Latest report[/bold] {latest.kind} {latest.period_start}..{latest.period_end} ({latest.status})"
+        )
     counts = store.alert_counts()
-    console.print("[bold]Alerts[/bold] " + ", ".join(f"{k} {counts.get(k, 0)}" for k in ("pending", "sending", "sent", "dead")))
+    console.print(
+        "[bold]Alerts[/bold] " + ", ".join(f"{k} {counts.get(k, 0)}" for k in ("pending", "sending", "sent", "dead"))
+    )
     for alert in store.alerts(states=("dead",))[-5:]:
         console.print(f"  dead: {alert.key}: {alert.last_error}")
     for check in ("crawl", "parse"):
         health = store.health(check)
-        console.print(f"[bold]Health[/bold] {check}: {health['consecutive_failures']} consecutive failures"
-                      + (f" — {health['last_error']}" if health["last_error"] else ""))
+        console.print(
+            f"[bold]Health[/bold] {check}: {health['consecutive_failures']} consecutive failures"
+            + (f" — {health['last_error']}" if health["last_error"] else "")
+        )
     table = Table("run", "trigger", "started", "outcome", "seconds", "error")
     for run in store.last_runs(10):
         seconds = (run["finished_at"] - run["started_at"]).total_seconds() if run["finished_at"] else None
-        table.add_row(run["run_id"], run["trigger"], str(run["started_at"])[:19], run["outcome"] or "running",
-                      f"{seconds:.1f}" if seconds is not None else "", (run["error"] or "")[:60])
+        table.add_row(
+            run["run_id"],
+            run["trigger"],
+            str(run["started_at"])[:19],
+            run["outcome"] or "running",
+            f"{seconds:.1f}" if seconds is not None else "",
+            (run["error"] or "")[:60],
+        )
     console.print(table)
 
 
@@ -271,9 +326,16 @@ def reports(obj: Context) -> None:
     table = Table("id", "kind", "period", "pages", "issued", "declined", "status", "sha256")
     for stored in obj.store().reports():
         meta = stored.report.report
-        table.add_row(str(stored.id), meta.kind, f"{meta.period_start}..{meta.period_end}", str(meta.pages),
-                      f"{meta.detainers_issued or 0:,}", str(len(stored.report.declined)), stored.status,
-                      meta.sha256[:12])
+        table.add_row(
+            str(stored.id),
+            meta.kind,
+            f"{meta.period_start}..{meta.period_end}",
+            str(meta.pages),
+            f"{meta.detainers_issued or 0:,}",
+            str(len(stored.report.declined)),
+            stored.status,
+            meta.sha256[:12],
+        )
     Console().print(table)
 
 
@@ -342,8 +404,14 @@ def alert_test(obj: Context, dry_run: bool) -> None:
         store.upgrade()
         with store.transaction() as connection:
             store.add_alerts(connection, sample_alerts())
-        drainer = Drainer(store, make_destination(config, dry_run), config.slack.channel, config.ops_channel,
-                          config.slack.max_attempts, config.slack.min_seconds_between_posts)
+        drainer = Drainer(
+            store,
+            make_destination(config, dry_run),
+            config.slack.channel,
+            config.ops_channel,
+            config.slack.max_attempts,
+            config.slack.min_seconds_between_posts,
+        )
         result = drainer.drain()
         store.close()
     click.echo(f"test alerts: sent {result.sent}, dead {result.dead}", err=True)

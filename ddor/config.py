@@ -124,7 +124,7 @@ def resolve_sqlite_url(base_dir: str, url: str) -> str:
     """Relative SQLite paths are relative to the config file, like every other path."""
     prefix = "sqlite:///"
     if url.startswith(prefix) and not url.startswith("sqlite:////") and url != "sqlite:///:memory:":
-        return prefix + str(resolve_path(base_dir, url[len(prefix):]).resolve())
+        return prefix + str(resolve_path(base_dir, url[len(prefix) :]).resolve())
     return url
 
 
@@ -198,8 +198,9 @@ def check(config: Config, path: Path | str) -> None:
     if config.schedule.cron and config.schedule.interval_seconds:
         raise ConfigError(f"{path}: schedule: set cron or interval_seconds, not both")
     if not config.storage.url.startswith(("sqlite:", "postgresql")):
-        raise ConfigError(f"{path}: storage.url: expected sqlite:/// or postgresql://, got "
-                          f"{config.storage.url.split(':')[0]!r}")
+        raise ConfigError(
+            f"{path}: storage.url: expected sqlite:/// or postgresql://, got {config.storage.url.split(':')[0]!r}"
+        )
     for key in config.alerts.watch:
         if ":" not in key:
             raise ConfigError(f"{path}: alerts.watch: {key!r} is not a key like 'TX:travis'")

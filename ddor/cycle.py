@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from ddor.config import Config
 from monitor import alerts as build
 from monitor.health import record_outcome
-from monitor.notify import Destination, DrainResult, Drainer
+from monitor.notify import Destination, Drainer, DrainResult
 from monitor.rules import Thresholds
 from parsers.errors import ParseError
 from parsers.isolated import Limits, parse_isolated
@@ -59,12 +59,22 @@ def crawl_in_child(config: Config, validators: dict[str, Any], verbose: bool = F
     """Run crawler.run in a fresh interpreter; kill its process group when it overruns."""
     parts = urlsplit(config.source.url)
     job = {
-        "url": config.source.url, "validators": validators, "archive_dir": str(config.archive_path),
+        "url": config.source.url,
+        "validators": validators,
+        "archive_dir": str(config.archive_path),
         "allowed_domains": list(config.source_domains),
         "allowed_origins": [f"{parts.scheme}://{parts.netloc}"],
-        "source": {k: getattr(config.source, k) for k in (
-            "user_agent", "download_delay_seconds", "max_download_bytes", "request_timeout_seconds",
-            "retries", "crawl_timeout_seconds")},
+        "source": {
+            k: getattr(config.source, k)
+            for k in (
+                "user_agent",
+                "download_delay_seconds",
+                "max_download_bytes",
+                "request_timeout_seconds",
+                "retries",
+                "crawl_timeout_seconds",
+            )
+        },
         "log_level": "INFO" if verbose else "WARNING",
     }
     with tempfile.TemporaryDirectory(prefix="ddor-crawl-") as work:
@@ -72,8 +82,10 @@ def crawl_in_child(config: Config, validators: dict[str, Any], verbose: bool = F
         job_path.write_text(json.dumps(job))
         process = subprocess.Popen(
             [sys.executable, "-m", "crawler.run", str(job_path), str(result_path)],
-            start_new_session=True, stdin=subprocess.DEVNULL,
-            stdout=None if verbose else subprocess.DEVNULL, stderr=None if verbose else subprocess.PIPE,
+            start_new_session=True,
+            stdin=subprocess.DEVNULL,
+            stdout=None if verbose else subprocess.DEVNULL,
+            stderr=None if verbose else subprocess.PIPE,
         )
         try:
             _, stderr = process.communicate(timeout=config.source.crawl_timeout_seconds + 30)
@@ -110,8 +122,9 @@ def crawl_failure(result: dict[str, Any], known_urls: list[str]) -> str | None:
 
 
 class Cycle:
-    def __init__(self, config: Config, store: Store, destination: Destination,
-                 trigger: str = "cli", verbose: bool = False) -> None:
+    def __init__(
+        self, config: Config, store: Store, destination: Destination, trigger: str = "cli", verbose: bool = False
+    ) -> None:
         self.config = config
         self.store = store
         self.archive = Archive(config.archive_path)
@@ -121,9 +134,15 @@ class Cycle:
         self.rules = thresholds(config)
 
     def drainer(self) -> Drainer:
-        return Drainer(self.store, self.destination, self.config.slack.channel, self.config.ops_channel,
-                       self.config.slack.max_attempts, self.config.slack.min_seconds_between_posts,
-                       self.config.alerts.top_changes)
+        return Drainer(
+            self.store,
+            self.destination,
+            self.config.slack.channel,
+            self.config.ops_channel,
+            self.config.slack.max_attempts,
+            self.config.slack.min_seconds_between_posts,
+            self.config.alerts.top_changes,
+        )
 
     def run(self) -> CycleResult:
         run_id = uuid.uuid4().hex[:12]
@@ -136,8 +155,11 @@ class Cycle:
             log.error("cycle %s failed: %s", run_id, exc, exc_info=self.verbose)
             result.outcome = "failed"
             result.errors.append(f"{type(exc).__name__}: {exc}")
-        stats = {"new_reports": result.new_reports, "corrections": result.corrections,
-                 "quarantined": result.quarantined}
+        stats = {
+            "new_reports": result.new_reports,
+            "corrections": result.corrections,
+            "quarantined": result.quarantined,
+        }
         self.store.finish_run(run_id, result.outcome, stats, "; ".join(result.errors) or None)
         result.delivery = self.drainer().drain()
         return result
@@ -153,8 +175,9 @@ class Cycle:
             return
         listing = crawl.get("listing") or {}
         with self.store.transaction() as connection:
-            self.store.add_alerts(connection, record_outcome(
-                self.store, connection, "crawl", True, None, result.run_id, threshold))
+            self.store.add_alerts(
+                connection, record_outcome(self.store, connection, "crawl", True, None, result.run_id, threshold)
+            )
             if listing.get("status") == 304:
                 result.outcome = "not_modified"
                 return
@@ -165,18 +188,19 @@ class Cycle:
         with self.store.transaction() as connection:
             for note in crawl.get("notes", []):
                 if self.store.record_note(connection, note["text"], note.get("date_line"), note.get("url")):
-                    self.store.add_alerts(connection, [build.note_alert(note["text"], note.get("date_line"),
-                                                                        note.get("url"))])
+                    self.store.add_alerts(
+                        connection, [build.note_alert(note["text"], note.get("date_line"), note.get("url"))]
+                    )
             # Validators are saved last: a crash before here re-checks everything next time.
-            self.store.set_validators(connection, self.config.source.url, listing.get("etag"),
-                                      listing.get("last_modified"))
+            self.store.set_validators(
+                connection, self.config.source.url, listing.get("etag"), listing.get("last_modified")
+            )
             for doc in crawl.get("documents", []):
                 if doc.get("status") == 200 and doc.get("sha256") and not self.store.quarantined(doc["sha256"]):
                     self.store.set_validators(connection, doc["url"], doc.get("etag"), doc.get("last_modified"))
             self.store.add_alerts(connection, self._silence())
 
-    def _parse_new(self, crawl: dict[str, Any], links: dict[str, Any],
-                   result: CycleResult) -> list[tuple[str, Report]]:
+    def _parse_new(self, crawl: dict[str, Any], links: dict[str, Any], result: CycleResult) -> list[tuple[str, Report]]:
         """Parse each downloaded document whose bytes we have not seen at that URL."""
         parsed = []
         threshold = self.config.alerts.failures_before_ops_alert
@@ -189,9 +213,15 @@ class Cycle:
             known = self.store.report_by_sha(sha)
             if known is not None:  # same bytes at a new URL: an alias, not a new report
                 with self.store.transaction() as connection:
-                    self.store.record_document(connection, url, sha, doc.get("size", 0),
-                                               links.get(url, {}).get("text"), links.get(url, {}).get("date_line"),
-                                               "alias")
+                    self.store.record_document(
+                        connection,
+                        url,
+                        sha,
+                        doc.get("size", 0),
+                        links.get(url, {}).get("text"),
+                        links.get(url, {}).get("date_line"),
+                        "alias",
+                    )
                 continue
             try:
                 report = parse_isolated(self.archive.read(sha), parse_limits(self.config))
@@ -199,16 +229,27 @@ class Cycle:
                 result.quarantined.append(url)
                 self.store.quarantine(sha, url, exc.kind, exc.reason)
                 with self.store.transaction() as connection:
-                    self.store.record_document(connection, url, sha, doc.get("size", 0),
-                                               links.get(url, {}).get("text"),
-                                               links.get(url, {}).get("date_line"), "quarantined")
+                    self.store.record_document(
+                        connection,
+                        url,
+                        sha,
+                        doc.get("size", 0),
+                        links.get(url, {}).get("text"),
+                        links.get(url, {}).get("date_line"),
+                        "quarantined",
+                    )
                     self.store.add_alerts(connection, [build.quarantine_alert(sha, url, exc.kind, exc.reason)])
-                    self.store.add_alerts(connection, record_outcome(
-                        self.store, connection, "parse", False, f"{url}: {exc.reason}", result.run_id, threshold))
+                    self.store.add_alerts(
+                        connection,
+                        record_outcome(
+                            self.store, connection, "parse", False, f"{url}: {exc.reason}", result.run_id, threshold
+                        ),
+                    )
                 continue
             with self.store.transaction() as connection:
-                self.store.add_alerts(connection, record_outcome(
-                    self.store, connection, "parse", True, None, result.run_id, threshold))
+                self.store.add_alerts(
+                    connection, record_outcome(self.store, connection, "parse", True, None, result.run_id, threshold)
+                )
             parsed.append((url, report))
         return parsed
 
@@ -231,8 +272,7 @@ class Cycle:
             doc_status, supersedes = "report", None
         with self.store.transaction() as connection:
             report_id = self.store.save_report(connection, report, url, status, supersedes)
-            self.store.record_document(connection, url, sha, 0, link.get("text"), link.get("date_line"),
-                                       doc_status)
+            self.store.record_document(connection, url, sha, 0, link.get("text"), link.get("date_line"), doc_status)
             self.store.add_alerts(connection, alerts, report_id)
 
     def _first_alert_key(self, sha: str) -> str:
@@ -250,8 +290,7 @@ class Cycle:
         previous: StoredReport = earlier[-1]
         context = build.SeriesContext(
             previous_period=(previous.period_start, previous.period_end),
-            missing_periods=build.missing_periods(previous.period_end, report.report.period_start,
-                                                  report.report.kind),
+            missing_periods=build.missing_periods(previous.period_end, report.report.period_start, report.report.kind),
             out_of_order=bool(later),
             later_period=(later[0].period_start, later[0].period_end) if later else None,
         )

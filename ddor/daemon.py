@@ -83,7 +83,9 @@ class Daemon:
             code = self.child.wait(timeout=self.config.schedule.run_timeout_seconds)
         except subprocess.TimeoutExpired:
             self._kill_child()
-            log.error("cycle killed after %.0f s (schedule.run_timeout_seconds)", self.config.schedule.run_timeout_seconds)
+            log.error(
+                "cycle killed after %.0f s (schedule.run_timeout_seconds)", self.config.schedule.run_timeout_seconds
+            )
             self._record_killed(f"killed after {self.config.schedule.run_timeout_seconds:g} s")
             code = None
         finally:
@@ -155,8 +157,15 @@ class Daemon:
     def run(self) -> None:
         trigger = make_trigger(self.config)
         grace = int(max(60, interval_seconds(self.config, trigger) / 2))
-        self.scheduler.add_job(self.run_cycle, trigger, id=JOB_ID, replace_existing=True,
-                               misfire_grace_time=grace, coalesce=True, max_instances=1)
+        self.scheduler.add_job(
+            self.run_cycle,
+            trigger,
+            id=JOB_ID,
+            replace_existing=True,
+            misfire_grace_time=grace,
+            coalesce=True,
+            max_instances=1,
+        )
         signal.signal(signal.SIGTERM, self.stop)
         signal.signal(signal.SIGINT, self.stop)
         signal.signal(signal.SIGHUP, self.reload)

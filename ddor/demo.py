@@ -47,8 +47,10 @@ def run_demo(config_path: str | None, stages: list[str] | None, verbose: bool) -
                 server.stage = stage
                 print(f"\n### The ICE page as of {stage}")
                 result = Cycle(config, store, destination, trigger="demo", verbose=verbose).run()
-                print(f"(run {result.run_id}: {result.outcome}; new {len(result.new_reports)}, "
-                      f"corrections {len(result.corrections)})")
+                print(
+                    f"(run {result.run_id}: {result.outcome}; new {len(result.new_reports)}, "
+                    f"corrections {len(result.corrections)})"
+                )
                 worst = max(worst, result.exit_code)
             store.close()
     finally:

@@ -93,5 +93,3 @@ class Lock:
             self._pg.commit()
             self._pg.close()
             self._pg = None
-
-

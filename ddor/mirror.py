@@ -96,8 +96,7 @@ class MirrorServer:
                     return
                 self._send(200, body, content_type, path, etag)
 
-            def _send(self, status: int, body: bytes, content_type: str, path: str,
-                      etag: str | None = None) -> None:
+            def _send(self, status: int, body: bytes, content_type: str, path: str, etag: str | None = None) -> None:
                 mirror.log.append(Logged("GET", path, dict(self.headers), status))
                 self.send_response(status)
                 self.send_header("Content-Type", content_type)

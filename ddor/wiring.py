@@ -44,10 +44,13 @@ class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
             "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)),
-            "level": record.levelname, "logger": record.name, "message": record.getMessage(),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
         }
-        if getattr(record, "run_id", None):
-            entry["run_id"] = record.run_id
+        run_id = getattr(record, "run_id", None)
+        if run_id:
+            entry["run_id"] = run_id
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
         return json.dumps(entry)
@@ -56,7 +59,9 @@ class JsonFormatter(logging.Formatter):
 def setup_logging(verbose: bool, log_format: str = "auto") -> None:
     handler = logging.StreamHandler(sys.stderr)
     use_json = log_format == "json" or (log_format == "auto" and not sys.stderr.isatty())
-    handler.setFormatter(JsonFormatter() if use_json else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(
+        JsonFormatter() if use_json else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO if verbose else logging.WARNING)

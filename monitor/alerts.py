@@ -34,8 +34,15 @@ class SeriesContext:
 
 def report_ref(report: Report, url: str) -> dict[str, Any]:
     meta = report.report
-    return {"period_start": meta.period_start, "period_end": meta.period_end, "kind": meta.kind,
-            "title": meta.title, "url": url, "sha256": meta.sha256, "pages": meta.pages}
+    return {
+        "period_start": meta.period_start,
+        "period_end": meta.period_end,
+        "kind": meta.kind,
+        "title": meta.title,
+        "url": url,
+        "sha256": meta.sha256,
+        "pages": meta.pages,
+    }
 
 
 def missing_periods(previous_end: str, new_start: str, kind: str) -> tuple[tuple[str, str], ...]:
@@ -58,8 +65,9 @@ def _order(change: Change) -> tuple[int, int, str]:
     return (_KIND_ORDER.get(change.kind, 9), -abs(change.delta), change.label)
 
 
-def notable_changes(old: Report, new: Report, rules: Thresholds,
-                    history: dict[str, list[int]] | None = None) -> tuple[list[dict[str, Any]], int]:
+def notable_changes(
+    old: Report, new: Report, rules: Thresholds, history: dict[str, list[int]] | None = None
+) -> tuple[list[dict[str, Any]], int]:
     """The notable changes as JSON (most important first) and the count of all changes."""
     changes = diff_reports(old, new)
     notable = []
@@ -71,66 +79,110 @@ def notable_changes(old: Report, new: Report, rules: Thresholds,
 
 
 def baseline_alert(report: Report, url: str) -> NewAlert:
-    return NewAlert(f"{report.report.sha256}:baseline", "baseline", "content", {
-        "kind": "baseline", "report": report_ref(report, url), "summary": summarize(report)})
+    return NewAlert(
+        f"{report.report.sha256}:baseline",
+        "baseline",
+        "content",
+        {"kind": "baseline", "report": report_ref(report, url), "summary": summarize(report)},
+    )
 
 
-def digest_alert(report: Report, url: str, previous: Report, previous_url: str, rules: Thresholds,
-                 context: SeriesContext, history: dict[str, list[int]] | None = None) -> NewAlert:
+def digest_alert(
+    report: Report,
+    url: str,
+    previous: Report,
+    previous_url: str,
+    rules: Thresholds,
+    context: SeriesContext,
+    history: dict[str, list[int]] | None = None,
+) -> NewAlert:
     notable, total = notable_changes(previous, report, rules, history)
-    return NewAlert(f"{report.report.sha256}:digest", "digest", "content", {
-        "kind": "digest",
-        "report": report_ref(report, url),
-        "previous": {**report_ref(previous, previous_url), "summary": summarize(previous)},
-        "summary": summarize(report),
-        "changes": notable,
-        "all_changes": total,
-        "missing_periods": [list(p) for p in context.missing_periods],
-        "out_of_order": context.out_of_order,
-        "later_period": list(context.later_period) if context.later_period else None,
-    })
+    return NewAlert(
+        f"{report.report.sha256}:digest",
+        "digest",
+        "content",
+        {
+            "kind": "digest",
+            "report": report_ref(report, url),
+            "previous": {**report_ref(previous, previous_url), "summary": summarize(previous)},
+            "summary": summarize(report),
+            "changes": notable,
+            "all_changes": total,
+            "missing_periods": [list(p) for p in context.missing_periods],
+            "out_of_order": context.out_of_order,
+            "later_period": list(context.later_period) if context.later_period else None,
+        },
+    )
 
 
 def correction_alert(original: Report, corrected: Report, url: str, original_key: str) -> NewAlert:
     rows = [asdict(change) for change in diff_rows(original, corrected)]
     return NewAlert(
-        f"{corrected.report.sha256}:correction:{original.report.sha256}", "correction", "content",
-        {"kind": "correction", "report": report_ref(corrected, url),
-         "original_sha256": original.report.sha256, "row_changes": rows,
-         "summary": summarize(corrected), "original_summary": summarize(original)},
+        f"{corrected.report.sha256}:correction:{original.report.sha256}",
+        "correction",
+        "content",
+        {
+            "kind": "correction",
+            "report": report_ref(corrected, url),
+            "original_sha256": original.report.sha256,
+            "row_changes": rows,
+            "summary": summarize(corrected),
+            "original_summary": summarize(original),
+        },
         thread_key=original_key,
     )
 
 
 def suspect_alert(report: Report, url: str) -> NewAlert:
-    return NewAlert(f"{report.report.sha256}:suspect", "suspect", "ops", {
-        "kind": "suspect", "report": report_ref(report, url), "problems": list(report.problems)})
+    return NewAlert(
+        f"{report.report.sha256}:suspect",
+        "suspect",
+        "ops",
+        {"kind": "suspect", "report": report_ref(report, url), "problems": list(report.problems)},
+    )
 
 
 def note_alert(text: str, date_line: str | None, url: str | None) -> NewAlert:
     digest = hashlib.sha256(" ".join(text.split()).encode()).hexdigest()[:32]
-    return NewAlert(f"note:{digest}", "note", "content",
-                    {"kind": "note", "text": text, "date_line": date_line, "url": url})
+    return NewAlert(
+        f"note:{digest}", "note", "content", {"kind": "note", "text": text, "date_line": date_line, "url": url}
+    )
 
 
 def ops_failure_alert(check: str, failures: int, error: str, run_id: str) -> NewAlert:
-    return NewAlert(f"ops:{check}:failing:{run_id}", "ops_failure", "ops", {
-        "kind": "ops_failure", "check": check, "failures": failures, "error": error})
+    return NewAlert(
+        f"ops:{check}:failing:{run_id}",
+        "ops_failure",
+        "ops",
+        {"kind": "ops_failure", "check": check, "failures": failures, "error": error},
+    )
 
 
 def ops_resolved_alert(check: str, failures: int, run_id: str) -> NewAlert:
-    return NewAlert(f"ops:{check}:resolved:{run_id}", "ops_resolved", "ops", {
-        "kind": "ops_resolved", "check": check, "failures": failures})
+    return NewAlert(
+        f"ops:{check}:resolved:{run_id}",
+        "ops_resolved",
+        "ops",
+        {"kind": "ops_resolved", "check": check, "failures": failures},
+    )
 
 
 def quarantine_alert(sha256: str, url: str, kind: str, message: str) -> NewAlert:
-    return NewAlert(f"{sha256}:quarantined", "quarantined", "ops", {
-        "kind": "quarantined", "sha256": sha256, "url": url, "error_kind": kind, "message": message})
+    return NewAlert(
+        f"{sha256}:quarantined",
+        "quarantined",
+        "ops",
+        {"kind": "quarantined", "sha256": sha256, "url": url, "error_kind": kind, "message": message},
+    )
 
 
 def silence_alert(last_period_end: str, days: int, kind: str) -> NewAlert:
-    return NewAlert(f"silence:{kind}:{last_period_end}", "silence", "content", {
-        "kind": "silence", "series": kind, "last_period_end": last_period_end, "days": days})
+    return NewAlert(
+        f"silence:{kind}:{last_period_end}",
+        "silence",
+        "content",
+        {"kind": "silence", "series": kind, "last_period_end": last_period_end, "days": days},
+    )
 
 
 def history_by_key(reports: Sequence[Report], k: int) -> dict[str, list[int]]:

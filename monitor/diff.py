@@ -56,16 +56,19 @@ def aggregate(report: Report) -> Aggregates:
         count = issued.get(key, (0, "", row.page))[0] + row.issued_detainers
         issued[key] = (count, display_name(row.county, row.state, bare_county=True), row.page)
     declined: dict[str, tuple[int, str, int]] = {}
-    for row in report.declined:
-        key = _key(row.county, row.state)
+    for person in report.declined:
+        key = _key(person.county, person.state)
         previous = declined.get(key)
-        declined[key] = ((previous[0] if previous else 0) + 1, display_name(row.county, row.state),
-                         previous[2] if previous else row.page)
+        declined[key] = (
+            (previous[0] if previous else 0) + 1,
+            display_name(person.county, person.state),
+            previous[2] if previous else person.page,
+        )
     policies: dict[str, tuple[Counter[tuple[str, str, str]], str, int]] = {}
-    for prow in report.policies:
-        key = _key(prow.jurisdiction, prow.state)
-        entry = policies.setdefault(key, (Counter(), display_name(prow.jurisdiction, prow.state), prow.page))
-        entry[0][(prow.policy, prow.criteria, prow.date_enacted)] += 1
+    for policy in report.policies:
+        key = _key(policy.jurisdiction, policy.state)
+        entry = policies.setdefault(key, (Counter(), display_name(policy.jurisdiction, policy.state), policy.page))
+        entry[0][(policy.policy, policy.criteria, policy.date_enacted)] += 1
     return Aggregates(issued, declined, policies)
 
 
@@ -77,8 +80,9 @@ def diff_reports(old: Report, new: Report) -> list[Change]:
         was, now = before.issued.get(key), after.issued.get(key)
         if (was[0] if was else None) != (now[0] if now else None):
             label = (now or was)[1]  # type: ignore[index]
-            changes.append(Change("issued", key, label, was[0] if was else None, now[0] if now else None,
-                                  now[2] if now else None))
+            changes.append(
+                Change("issued", key, label, was[0] if was else None, now[0] if now else None, now[2] if now else None)
+            )
     for key in sorted(set(before.declined) | set(after.declined)):
         was_d, now_d = before.declined.get(key), after.declined.get(key)
         old_count, new_count = (was_d[0] if was_d else 0), (now_d[0] if now_d else 0)
@@ -92,8 +96,9 @@ def diff_reports(old: Report, new: Report) -> list[Change]:
         elif now_p is None and was_p is not None:
             changes.append(Change("policy_removed", key, was_p[1], _policy_text(was_p[0]), None))
         elif was_p is not None and now_p is not None and was_p[0] != now_p[0]:
-            changes.append(Change("policy_changed", key, now_p[1], _policy_text(was_p[0]),
-                                  _policy_text(now_p[0]), now_p[2]))
+            changes.append(
+                Change("policy_changed", key, now_p[1], _policy_text(was_p[0]), _policy_text(now_p[0]), now_p[2])
+            )
     return changes
 
 
@@ -112,9 +117,10 @@ def diff_rows(old: Report, new: Report) -> list[RowChange]:
     """Row-level differences between two parses of the *same* report (a correction)."""
     changes: list[RowChange] = []
     for section in ("issued", "declined", "policies"):
+
         def rows(report: Report, name: str = section) -> Counter[tuple[tuple[str, Any], ...]]:
-            return Counter(tuple((k, v) for k, v in asdict(r).items() if k != "page")
-                           for r in getattr(report, name))
+            return Counter(tuple((k, v) for k, v in asdict(r).items() if k != "page") for r in getattr(report, name))
+
         before, after = rows(old), rows(new)
         for row, count in (before - after).items():
             changes.extend(RowChange(section, "removed", dict(row)) for _ in range(count))

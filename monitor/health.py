@@ -9,8 +9,9 @@ from monitor.alerts import ops_failure_alert, ops_resolved_alert
 from storage.store import NewAlert, Store
 
 
-def record_outcome(store: Store, connection: Connection, check: str, ok: bool, error: str | None,
-                   run_id: str, threshold: int) -> list[NewAlert]:
+def record_outcome(
+    store: Store, connection: Connection, check: str, ok: bool, error: str | None, run_id: str, threshold: int
+) -> list[NewAlert]:
     state = store.health(check, connection)
     failures, alerting = int(state["consecutive_failures"]), bool(state["alerting"])
     if ok:

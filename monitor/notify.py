@@ -31,10 +31,23 @@ from storage.store import OutboxAlert, Store
 log = logging.getLogger("ddor.notify")
 
 PERMANENT = {
-    "invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired",
-    "missing_scope", "channel_not_found", "not_in_channel", "is_archived",
-    "posting_to_general_channel_denied", "msg_too_long", "no_text", "invalid_blocks",
-    "msg_blocks_too_long", "invalid_arguments", "invalid_metadata_format", "restricted_action",
+    "invalid_auth",
+    "not_authed",
+    "account_inactive",
+    "token_revoked",
+    "token_expired",
+    "missing_scope",
+    "channel_not_found",
+    "not_in_channel",
+    "is_archived",
+    "posting_to_general_channel_denied",
+    "msg_too_long",
+    "no_text",
+    "invalid_blocks",
+    "msg_blocks_too_long",
+    "invalid_arguments",
+    "invalid_metadata_format",
+    "restricted_action",
 }
 RETRYABLE = {"ratelimited", "service_unavailable", "request_timeout"}
 METADATA_EVENT = "ddor_alert"
@@ -52,8 +65,7 @@ class Destination(Protocol):
     name: str
     can_reconcile: bool
 
-    def post(self, alert: OutboxAlert, message: dict[str, Any], channel: str,
-             thread_ts: str | None) -> str | None: ...
+    def post(self, alert: OutboxAlert, message: dict[str, Any], channel: str, thread_ts: str | None) -> str | None: ...
 
     def find(self, channel: str, key: str, oldest: float) -> str | None: ...
 
@@ -66,8 +78,7 @@ class ConsoleDestination:
     name: str = "console"
     can_reconcile: bool = False
 
-    def post(self, alert: OutboxAlert, message: dict[str, Any], channel: str,
-             thread_ts: str | None) -> str | None:
+    def post(self, alert: OutboxAlert, message: dict[str, Any], channel: str, thread_ts: str | None) -> str | None:
         self.stream.write(f"\n[{alert.kind} → {channel}]\n{render_console(alert.payload)}\n")
         self.stream.flush()
         return None
@@ -85,10 +96,14 @@ class DryRunDestination(ConsoleDestination):
 
     name: str = "dry-run"
 
-    def post(self, alert: OutboxAlert, message: dict[str, Any], channel: str,
-             thread_ts: str | None) -> str | None:
-        body = {"channel": channel, "text": message["text"], "blocks": message["blocks"],
-                "thread_ts": thread_ts, "metadata": _metadata(alert.key)}
+    def post(self, alert: OutboxAlert, message: dict[str, Any], channel: str, thread_ts: str | None) -> str | None:
+        body = {
+            "channel": channel,
+            "text": message["text"],
+            "blocks": message["blocks"],
+            "thread_ts": thread_ts,
+            "metadata": _metadata(alert.key),
+        }
         self.stream.write(json.dumps(body, indent=2, ensure_ascii=False) + "\n")
         return None
 
@@ -121,13 +136,18 @@ class SlackWebDestination:
         # retry_handlers=[]: the SDK's connection-error retry could post a message twice.
         self.client = WebClient(token=token, base_url=base_url, timeout=int(timeout), retry_handlers=[])
 
-    def post(self, alert: OutboxAlert, message: dict[str, Any], channel: str,
-             thread_ts: str | None) -> str | None:
+    def post(self, alert: OutboxAlert, message: dict[str, Any], channel: str, thread_ts: str | None) -> str | None:
         try:
             response = self.client.chat_postMessage(
-                channel=channel, text=message["text"], blocks=message["blocks"],
-                thread_ts=thread_ts, reply_broadcast=bool(thread_ts and message.get("reply_broadcast")),
-                metadata=_metadata(alert.key), unfurl_links=False, unfurl_media=False)
+                channel=channel,
+                text=message["text"],
+                blocks=message["blocks"],
+                thread_ts=thread_ts,
+                reply_broadcast=bool(thread_ts and message.get("reply_broadcast")),
+                metadata=_metadata(alert.key),
+                unfurl_links=False,
+                unfurl_media=False,
+            )
         except SlackApiError as exc:
             raise classify_api_error(exc) from None
         except (OSError, TimeoutError) as exc:  # URLError, resets, timeouts are OSErrors
@@ -139,9 +159,10 @@ class SlackWebDestination:
             cursor = None
             for _ in range(10):
                 response = self.client.conversations_history(
-                    channel=channel, oldest=f"{oldest:.6f}", include_all_metadata=True, limit=200,
-                    cursor=cursor)
-                for message in response.get("messages", []):
+                    channel=channel, oldest=f"{oldest:.6f}", include_all_metadata=True, limit=200, cursor=cursor
+                )
+                messages: list[dict[str, Any]] = response.get("messages", [])
+                for message in messages:
                     payload = (message.get("metadata") or {}).get("event_payload") or {}
                     if payload.get("alert_key") == key:
                         return str(message.get("ts"))
@@ -155,8 +176,9 @@ class SlackWebDestination:
         return None
 
     def reply(self, channel: str, thread_ts: str, text: str) -> None:
-        self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text,
-                                     unfurl_links=False, unfurl_media=False)
+        self.client.chat_postMessage(
+            channel=channel, thread_ts=thread_ts, text=text, unfurl_links=False, unfurl_media=False
+        )
 
 
 class WebhookDestination:
@@ -168,11 +190,11 @@ class WebhookDestination:
     def __init__(self, url: str, timeout: float = 15.0) -> None:
         self.client = WebhookClient(url, timeout=int(timeout), retry_handlers=[])
 
-    def post(self, alert: OutboxAlert, message: dict[str, Any], channel: str,
-             thread_ts: str | None) -> str | None:
+    def post(self, alert: OutboxAlert, message: dict[str, Any], channel: str, thread_ts: str | None) -> str | None:
         try:
-            response = self.client.send(text=message["text"], blocks=message["blocks"],
-                                        unfurl_links=False, unfurl_media=False)
+            response = self.client.send(
+                text=message["text"], blocks=message["blocks"], unfurl_links=False, unfurl_media=False
+            )
         except (OSError, TimeoutError) as exc:
             # The exception text can carry the URL, which is itself the secret.
             raise DeliveryError(f"connection error: {type(exc).__name__}", "ambiguous") from None
@@ -257,8 +279,9 @@ class Drainer:
                     log.info("alert %s was already posted (ts %s); marked sent", alert.key, found)
                     return "reconciled"
             if attempts >= self.max_attempts:
-                self.store.mark_failed(alert.id, f"gave up after {attempts} attempts: "
-                                       f"{alert.last_error or 'unknown'}", dead=True)
+                self.store.mark_failed(
+                    alert.id, f"gave up after {attempts} attempts: {alert.last_error or 'unknown'}", dead=True
+                )
                 return "dead"
             self._throttle(channel)
             self.store.claim_alert(alert.id, channel)
@@ -271,13 +294,12 @@ class Drainer:
                     self.store.mark_failed(alert.id, exc.reason, dead=True)
                     return "dead"
                 if attempts >= self.max_attempts:
-                    self.store.mark_failed(alert.id, f"gave up after {attempts} attempts: {exc.reason}",
-                                           dead=True)
+                    self.store.mark_failed(alert.id, f"gave up after {attempts} attempts: {exc.reason}", dead=True)
                     return "dead"
                 uncertain = exc.outcome == "ambiguous"
                 if not uncertain:
                     self.store.mark_failed(alert.id, exc.reason, dead=False)
-                wait = exc.retry_after if exc.retry_after is not None else min(2.0 ** attempts, 30.0)
+                wait = exc.retry_after if exc.retry_after is not None else min(2.0**attempts, 30.0)
                 self.sleep(min(wait, self.max_wait))
                 continue
             self.store.mark_sent(alert.id, ts)

@@ -79,12 +79,15 @@ def summary_lines(summary: dict[str, Any], previous: dict[str, Any] | None) -> l
     ]
     if summary.get("top"):
         top = summary["top"]
-        lines.append(f"*Top:* {escape(top['label'])} {fmt_int(top['declined'])} "
-                     f"({top['share'] * 100:.0f}%, p. {top['page']})")
+        lines.append(
+            f"*Top:* {escape(top['label'])} {fmt_int(top['declined'])} ({top['share'] * 100:.0f}%, p. {top['page']})"
+        )
     cats = summary["categories"]
-    lines.append(f"*Offences:* {cats['violent']} violent, {cats['traffic']} traffic, "
-                 f"{cats['homicide']} homicide · {summary['convicted']} convicted / "
-                 f"{summary['charged']} charged")
+    lines.append(
+        f"*Offences:* {cats['violent']} violent, {cats['traffic']} traffic, "
+        f"{cats['homicide']} homicide · {summary['convicted']} convicted / "
+        f"{summary['charged']} charged"
+    )
     return lines
 
 
@@ -151,7 +154,8 @@ def _digest(payload: dict[str, Any], top: int) -> dict[str, Any]:
     if payload.get("out_of_order"):
         later = payload.get("later_period")
         compared += "; this report arrived out of order" + (
-            f" (after {fmt_period(later[0], later[1])})" if later else "")
+            f" (after {fmt_period(later[0], later[1])})" if later else ""
+        )
     blocks.append(_context(f"{_report_link(report)} · {compared} · {payload['all_changes']} changes in all"))
     text = f"{title}. " + "; ".join(c.replace("*", "") for c in changes[:5])
     thread = _pack_lines(["*All notable changes*", *changes]) if rest else []
@@ -162,10 +166,15 @@ def _baseline(payload: dict[str, Any], _top: int) -> dict[str, Any]:
     report, summary = payload["report"], payload["summary"]
     period = fmt_period(report["period_start"], report["period_end"])
     title = f"Tracking started: DDOR {period}"
-    blocks = [_header(title), _section("\n".join(summary_lines(summary, None))),
-              _context(f"{_report_link(report)} · later reports will be compared with this one")]
-    return {"text": f"{title}: {fmt_int(summary['declined'])} declined, {fmt_int(summary['issued'])} issued",
-            "blocks": blocks}
+    blocks = [
+        _header(title),
+        _section("\n".join(summary_lines(summary, None))),
+        _context(f"{_report_link(report)} · later reports will be compared with this one"),
+    ]
+    return {
+        "text": f"{title}: {fmt_int(summary['declined'])} declined, {fmt_int(summary['issued'])} issued",
+        "blocks": blocks,
+    }
 
 
 def _row_text(change: dict[str, Any]) -> str:
@@ -174,8 +183,10 @@ def _row_text(change: dict[str, Any]) -> str:
     if change["section"] == "issued":
         body = f"Section I: {row['county']}, {row['state']} — {row['issued_detainers']} issued"
     elif change["section"] == "declined":
-        body = (f"Section II: {row['county']}, {row['state']} — {row['facility']}, "
-                f"{row['criminal_activity']}, declined {row['detainer_declined']}")
+        body = (
+            f"Section II: {row['county']}, {row['state']} — {row['facility']}, "
+            f"{row['criminal_activity']}, declined {row['detainer_declined']}"
+        )
     else:
         body = f"Section III: {row['jurisdiction']}, {row['state']} — {row['policy']}"
     return f"{sign} {escape(body)}"
@@ -190,10 +201,17 @@ def _correction(payload: dict[str, Any], top: int) -> dict[str, Any]:
     more = f"\n…and {len(rows) - top} more — {CLI_HINT}" if len(rows) > top else ""
     body = _pack_lines(shown)
     body[-1] = _truncate(body[-1] + more, MAX_SECTION)
-    blocks = [_header(title), *(_section(chunk) for chunk in body[:4]),
-              _context(f"{_report_link(report)} · ICE re-posted this report at the same URL")]
-    return {"text": f"{title}: " + "; ".join(rows[:5]), "blocks": blocks,
-            "thread": _pack_lines(rows) if len(rows) > top else [], "reply_broadcast": True}
+    blocks = [
+        _header(title),
+        *(_section(chunk) for chunk in body[:4]),
+        _context(f"{_report_link(report)} · ICE re-posted this report at the same URL"),
+    ]
+    return {
+        "text": f"{title}: " + "; ".join(rows[:5]),
+        "blocks": blocks,
+        "thread": _pack_lines(rows) if len(rows) > top else [],
+        "reply_broadcast": True,
+    }
 
 
 def _note(payload: dict[str, Any], _top: int) -> dict[str, Any]:
@@ -205,28 +223,43 @@ def _note(payload: dict[str, Any], _top: int) -> dict[str, Any]:
 def _ops(payload: dict[str, Any], _top: int) -> dict[str, Any]:
     kind = payload["kind"]
     if kind == "ops_failure":
-        text = (f"🚨 ddor-watch: {payload['check']} failing ({payload['failures']} runs in a row): "
-                f"{escape(payload['error'])}")
+        text = (
+            f"🚨 ddor-watch: {payload['check']} failing ({payload['failures']} runs in a row): "
+            f"{escape(payload['error'])}"
+        )
     elif kind == "ops_resolved":
         text = f"✅ ddor-watch: {payload['check']} recovered after {payload['failures']} failed runs"
     elif kind == "suspect":
         report = payload["report"]
         problems = "\n".join(f"• {escape(p)}" for p in payload["problems"][:10])
-        text = (f"⚠️ ddor-watch: report {fmt_period(report['period_start'], report['period_end'])} failed "
-                f"its self-checks and is held (no content alert sent):\n{problems}")
+        text = (
+            f"⚠️ ddor-watch: report {fmt_period(report['period_start'], report['period_end'])} failed "
+            f"its self-checks and is held (no content alert sent):\n{problems}"
+        )
     elif kind == "quarantined":
-        text = (f"⚠️ ddor-watch: could not parse {escape(payload['url'])} "
-                f"({payload['error_kind']}): {escape(payload['message'])}")
+        text = (
+            f"⚠️ ddor-watch: could not parse {escape(payload['url'])} "
+            f"({payload['error_kind']}): {escape(payload['message'])}"
+        )
     else:
         days = payload["days"]
-        text = (f"ℹ️ No new {payload['series']} DDOR for {days} days (last period ended "
-                f"{payload['last_period_end']}). ICE may have paused publication.")
+        text = (
+            f"ℹ️ No new {payload['series']} DDOR for {days} days (last period ended "
+            f"{payload['last_period_end']}). ICE may have paused publication."
+        )
     return {"text": _truncate(text, MAX_TEXT), "blocks": [_section(text)]}
 
 
 _RENDERERS = {
-    "digest": _digest, "baseline": _baseline, "correction": _correction, "note": _note,
-    "ops_failure": _ops, "ops_resolved": _ops, "suspect": _ops, "quarantined": _ops, "silence": _ops,
+    "digest": _digest,
+    "baseline": _baseline,
+    "correction": _correction,
+    "note": _note,
+    "ops_failure": _ops,
+    "ops_resolved": _ops,
+    "suspect": _ops,
+    "quarantined": _ops,
+    "silence": _ops,
 }
 
 

@@ -22,7 +22,9 @@ DUI = re.compile(r"driving under influence|\bdui\b", re.IGNORECASE)
 HOMICIDE = re.compile(r"homicide|murder|manslaughter", re.IGNORECASE)
 VIOLENT = re.compile(
     r"assault|robbery|homicide|murder|manslaughter|kidnap|sexual|domestic violence|cruelty|"
-    r"intimidation|weapon", re.IGNORECASE)
+    r"intimidation|weapon",
+    re.IGNORECASE,
+)
 
 
 def offence_category(label: str) -> str:
@@ -54,7 +56,8 @@ def summarize(report: Report) -> dict[str, Any]:
     top = by_key.most_common(1)
     homicides = [
         {"county": r.county, "state": r.state, "status": r.conviction_status, "page": r.page}
-        for r in declined if offence_category(r.criminal_activity) == "homicide"
+        for r in declined
+        if offence_category(r.criminal_activity) == "homicide"
     ]
     return {
         "period_start": report.report.period_start,
@@ -65,13 +68,21 @@ def summarize(report: Report) -> dict[str, Any]:
         "facilities": len({(r.state, r.facility) for r in declined}),
         "states": len({r.state for r in declined}),
         "jurisdictions": len(by_key),
-        "top": None if not top else {
-            "key": top[0][0], "label": labels[top[0][0]], "declined": top[0][1],
-            "share": round(top[0][1] / len(declined), 4), "page": pages[top[0][0]],
+        "top": None
+        if not top
+        else {
+            "key": top[0][0],
+            "label": labels[top[0][0]],
+            "declined": top[0][1],
+            "share": round(top[0][1] / len(declined), 4),
+            "page": pages[top[0][0]],
         },
-        "top_issued": None if not report.issued else {
+        "top_issued": None
+        if not report.issued
+        else {
             "label": display_name(report.issued[0].county, report.issued[0].state, bare_county=True),
-            "issued": report.issued[0].issued_detainers, "page": report.issued[0].page,
+            "issued": report.issued[0].issued_detainers,
+            "page": report.issued[0].page,
         },
         "categories": {name: categories.get(name, 0) for name in ("traffic", "dui", "violent", "homicide", "other")},
         "hit_and_run": sum(1 for r in declined if r.criminal_activity.lower() == "hit and run"),

@@ -100,8 +100,10 @@ POLICY_TABLE = TableSpec(
 
 _HEADING = re.compile(r"^Section\s+(IV|III|II|I)\s*[:.\-–—]")
 _FOOTER = re.compile(r"^(page\s+)?\d{1,4}(\s+(of|/)\s+\d{1,4})?$", re.IGNORECASE)
-_MONTHS = {m: i for i, m in enumerate(
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
+_MONTHS = {
+    m: i
+    for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)
+}
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 # The dash is optional: text layers of the real reports dropped it ("Feb 4 Feb 10, 2017").
 _PERIOD = re.compile(
@@ -111,11 +113,14 @@ _PERIOD = re.compile(
 )
 _ISSUED_NATIONALLY = re.compile(r"ICE\s+issued\s+([\d,]+)\s+detainers", re.IGNORECASE)
 _STATED_TOP = re.compile(r"\(([\d,]+)\s+to\s+these\s+(\w+)\s+jurisdictions", re.IGNORECASE)
-_NUMBER_WORDS = {w: i for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-    "fifteen sixteen seventeen eighteen nineteen twenty".split())}
-_MARKER = re.compile(r"\s*[\(\[]\s*(convicted|charged)\s*[\)\]]\s*$|\s+[-–—]\s*(convicted|charged)$",
-                     re.IGNORECASE)
+_NUMBER_WORDS = {
+    word: number
+    for number, word in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+        "sixteen seventeen eighteen nineteen twenty".split()
+    )
+}
+_MARKER = re.compile(r"\s*[\(\[]\s*(convicted|charged)\s*[\)\]]\s*$|\s+[-–—]\s*(convicted|charged)$", re.IGNORECASE)
 _DATE_MDY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})$")
 _DATE_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _DATE_WORDS = re.compile(rf"^({_MONTH})\s+(\d{{1,2}}),\s*(\d{{4}})$", re.IGNORECASE)
@@ -176,8 +181,10 @@ def split_activity(text: str) -> tuple[str, str | None]:
 
 def _drop_footer(lines: list[Line], page: Page) -> list[Line]:
     """Drop the page-number footer: a bare number that is the lowest line of the page."""
-    if lines and _FOOTER.match(lines[-1].text) and (
-        len(lines) == 1 or lines[-2].y - lines[-1].y > 1.5 * lines[-1].size
+    if (
+        lines
+        and _FOOTER.match(lines[-1].text)
+        and (len(lines) == 1 or lines[-2].y - lines[-1].y > 1.5 * lines[-1].size)
     ):
         return lines[:-1]
     return lines
@@ -202,7 +209,8 @@ def _sections(lines: Sequence[Line]) -> dict[str, _Section]:
             limit = candidates[-1]
     starts = sorted((i, n) for n, i in chosen.items())
     sections: dict[str, _Section] = {}
-    for (start, number), (end, _) in zip(starts, [*starts[1:], (len(lines), "")], strict=True):
+    ends = [start for start, _ in starts[1:]] + [len(lines)] * bool(starts)
+    for (start, number), end in zip(starts, ends, strict=True):
         sections[number] = _Section(number, list(lines[start:end]))
     return sections
 
@@ -292,27 +300,35 @@ def _declined_rows(table: _Table, problems: list[str]) -> list[DeclinedRow]:
         if state is None:
             problems.append(f"Section II p.{raw.page}: unknown state {state_text!r}")
             state = state_text
-        for name, value in zip(("county", "facility", "citizenship", "activity"),
-                               (county, facility, citizenship, activity), strict=True):
+        for name, value in zip(
+            ("county", "facility", "citizenship", "activity"), (county, facility, citizenship, activity), strict=True
+        ):
             if not value:
                 problems.append(f"Section II p.{raw.page}: empty {name} cell")
         offence, status = split_activity(activity)
         issued_iso = parse_date(issued)
         if issued and issued_iso is None:
             problems.append(f"Section II p.{raw.page}: unreadable issued date {issued!r}")
-        rows.append(DeclinedRow(
-            state=state, county=county, facility=facility, citizenship=citizenship,
-            criminal_activity=offence, conviction_status=status,  # type: ignore[arg-type]
-            detainer_issued=issued_iso, detainer_declined=parse_date(declined), page=raw.page,
-        ))
+        rows.append(
+            DeclinedRow(
+                state=state,
+                county=county,
+                facility=facility,
+                citizenship=citizenship,
+                criminal_activity=offence,
+                conviction_status=status,  # type: ignore[arg-type]
+                detainer_issued=issued_iso,
+                detainer_declined=parse_date(declined),
+                page=raw.page,
+            )
+        )
     return rows
 
 
 def _policy_rows(table: _Table, problems: list[str]) -> list[PolicyRow]:
     rows = []
     for raw in table.rows:
-        state_text, jurisdiction, policy, criteria, enacted = (
-            raw.cell(i) for i in range(len(POLICY_TABLE.columns)))
+        state_text, jurisdiction, policy, criteria, enacted = (raw.cell(i) for i in range(len(POLICY_TABLE.columns)))
         state = state_code(state_text)
         if state is None:
             problems.append(f"Section III p.{raw.page}: unknown state {state_text!r}")
@@ -330,8 +346,11 @@ def _metadata(page_one: Sequence[Line], full_text: str) -> tuple[str, Kind, tupl
     header_text = ""
     for line in page_one[:8]:
         text = _fold(line.text)
-        if not title and re.search(r"Declined\s+Detainer\s+(Outcome\s+)?Report", text, re.I) and \
-                not text.lower().startswith("for "):
+        if (
+            not title
+            and re.search(r"Declined\s+Detainer\s+(Outcome\s+)?Report", text, re.I)
+            and not text.lower().startswith("for ")
+        ):
             title = text
         header_text += " " + text
     period = None
@@ -386,8 +405,11 @@ def parse_report(data: bytes, max_pages: int = DEFAULT_MAX_PAGES) -> Report:
     policies: list[PolicyRow] = []
     detainers_issued = None
     stated: dict[str, int] = {}
-    for number, table, anchor in (("I", ISSUED_TABLE, "count"), ("II", DECLINED_TABLE, "declined"),
-                                  ("III", POLICY_TABLE, "enacted")):
+    for number, table, anchor in (
+        ("I", ISSUED_TABLE, "count"),
+        ("II", DECLINED_TABLE, "declined"),
+        ("III", POLICY_TABLE, "enacted"),
+    ):
         section = sections.get(number)
         if section is None:
             problems.append(f"Section {number} heading not found")
@@ -413,8 +435,7 @@ def parse_report(data: bytes, max_pages: int = DEFAULT_MAX_PAGES) -> Report:
     if detainers_issued is None:
         problems.append("national detainers-issued figure not found")
     problems.extend(validate(issued, declined, period, stated))
-    meta = ReportMeta(kind, title, period[0], period[1], len(pages), detainers_issued,
-                      hashlib.sha256(data).hexdigest())
+    meta = ReportMeta(kind, title, period[0], period[1], len(pages), detainers_issued, hashlib.sha256(data).hexdigest())
     return Report(meta, tuple(issued), tuple(declined), tuple(policies), tuple(problems), stated)
 
 
@@ -427,15 +448,19 @@ def validate(
     """Cross-checks of the parsed rows against what the report says about itself."""
     problems = []
     if "top_total" in stated and sum(r.issued_detainers for r in issued) != stated["top_total"]:
-        problems.append(f"Section I rows sum to {sum(r.issued_detainers for r in issued)}, "
-                        f"the text states {stated['top_total']}")
+        problems.append(
+            f"Section I rows sum to {sum(r.issued_detainers for r in issued)}, the text states {stated['top_total']}"
+        )
     if "top_rows" in stated and len(issued) != stated["top_rows"]:
         problems.append(f"Section I has {len(issued)} rows, the text states {stated['top_rows']}")
     start, end = period
-    outside = [r for r in declined if r.detainer_declined is None
-               or (start and not start <= r.detainer_declined <= end)]
+    outside = [
+        r for r in declined if r.detainer_declined is None or (start and not start <= r.detainer_declined <= end)
+    ]
     if outside:
         first = outside[0]
-        problems.append(f"{len(outside)} declined date(s) missing or outside {start}..{end} "
-                        f"(first on p.{first.page}: {first.detainer_declined})")
+        problems.append(
+            f"{len(outside)} declined date(s) missing or outside {start}..{end} "
+            f"(first on p.{first.page}: {first.detainer_declined})"
+        )
     return problems

@@ -52,7 +52,15 @@ class ParseCrashed(ParseError):
 ERROR_KINDS: dict[str, type[ParseError]] = {
     cls.kind: cls
     for cls in (
-        ParseError, NotAPdf, EmptyFile, EncryptedPdf, NotAReport, TooLarge, TooManyPages,
-        ParseTimeout, ParseMemory, ParseCrashed,
+        ParseError,
+        NotAPdf,
+        EmptyFile,
+        EncryptedPdf,
+        NotAReport,
+        TooLarge,
+        TooManyPages,
+        ParseTimeout,
+        ParseMemory,
+        ParseCrashed,
     )
 }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import resource
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
@@ -33,13 +34,16 @@ class Limits:
     max_bytes: int = 64 * 1024 * 1024
 
 
-def _child(conn: Connection, data: bytes, limits: Limits) -> None:
+Entry = Callable[[bytes, int], Report]
+
+
+def _child(conn: Connection, data: bytes, limits: Limits, entry: Entry) -> None:
     cap = limits.memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
     cpu = int(limits.timeout_seconds) + 5
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
     try:
-        report = parse_report(data, max_pages=limits.max_pages)
+        report = entry(data, limits.max_pages)
         message: tuple[Any, ...] = ("ok", report.to_json())
     except ParseError as exc:
         message = ("error", exc.kind, exc.reason)
@@ -56,19 +60,18 @@ def _child(conn: Connection, data: bytes, limits: Limits) -> None:
     conn.close()
 
 
-def _target(conn: Connection, data: bytes, limits: Limits) -> None:
-    _child(conn, data, limits)
+def parse_isolated(data: bytes, limits: Limits | None = None, entry: Entry = parse_report) -> Report:
+    """Parse in a child process; raises a typed ``ParseError`` on any failure or limit.
 
-
-def parse_isolated(data: bytes, limits: Limits | None = None) -> Report:
-    """Parse in a child process; raises a typed ``ParseError`` on any failure or limit."""
+    ``entry`` (a module-level function, so the spawned child can import it) lets tests stand
+    in a parser that hangs or allocates without end: the boundary is what they test."""
     limits = limits or Limits()
     if len(data) > limits.max_bytes:
         raise TooLarge(f"{len(data):,} bytes, over the limit of {limits.max_bytes:,}")
     check_magic(data)  # cheap refusals need no child
     context = multiprocessing.get_context("spawn")
     receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=_target, args=(sender, data, limits), daemon=True)
+    process = context.Process(target=_child, args=(sender, data, limits, entry), daemon=True)
     process.start()
     sender.close()
     try:
@@ -79,8 +82,9 @@ def parse_isolated(data: bytes, limits: Limits | None = None) -> Report:
         except EOFError as exc:
             process.join(5)
             code = process.exitcode
-            raise ParseCrashed(f"parser process died (exit code {code}); "
-                               f"likely over the {limits.memory_mb} MiB memory limit") from exc
+            raise ParseCrashed(
+                f"parser process died (exit code {code}); likely over the {limits.memory_mb} MiB memory limit"
+            ) from exc
     finally:
         if process.is_alive():
             process.kill()

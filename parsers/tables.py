@@ -101,7 +101,8 @@ def header_groups(lines: Sequence[Line]) -> list[HeaderGroup]:
             overlaps = word.x0 < group.x1 and word.x1 > group.x0
             same_line_near = any(
                 # 0.8 em: a space is 0.25 em in Times but 0.6 em in a monospaced font.
-                abs(w.y - word.y) < 1.0 and word.x0 - w.x1 < 0.8 * word.size for w in group.words
+                abs(w.y - word.y) < 1.0 and word.x0 - w.x1 < 0.8 * word.size
+                for w in group.words
             )
             if overlaps or same_line_near:
                 group.words.append(word)
@@ -240,8 +241,9 @@ def build_rows(
     return rows, orphans
 
 
-def _cells_are_centred(split_pages: Sequence[Sequence[tuple[Line, list[list[Word]]]]],
-                       anchors_by_page: Sequence[Sequence[int]]) -> bool:
+def _cells_are_centred(
+    split_pages: Sequence[Sequence[tuple[Line, list[list[Word]]]]], anchors_by_page: Sequence[Sequence[int]]
+) -> bool:
     """True when some row has lines above its anchor line (cells centred vertically)."""
     for split, anchors in zip(split_pages, anchors_by_page, strict=True):
         for start, end in zip(anchors, anchors[1:], strict=False):

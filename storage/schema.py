@@ -23,12 +23,14 @@ from sqlalchemy import (
 metadata = MetaData()
 
 schema_version = Table(
-    "schema_version", metadata,
+    "schema_version",
+    metadata,
     Column("version", Integer, primary_key=True),
     Column("applied_at", DateTime(timezone=True), nullable=False),
 )
 sources = Table(
-    "sources", metadata,
+    "sources",
+    metadata,
     Column("url", String(2000), primary_key=True, comment="a URL we poll with conditional GET"),
     Column("etag", String(500)),
     Column("last_modified", String(100)),
@@ -36,7 +38,8 @@ sources = Table(
     comment="HTTP validators per URL (listing page and report PDFs)",
 )
 documents = Table(
-    "documents", metadata,
+    "documents",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("url", String(2000), nullable=False),
     Column("sha256", String(64), nullable=False, comment="digest of the bytes; the archive file name"),
@@ -49,7 +52,8 @@ documents = Table(
     comment="every distinct (URL, bytes) the crawler downloaded",
 )
 reports = Table(
-    "reports", metadata,
+    "reports",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("sha256", String(64), nullable=False, unique=True),
     Column("url", String(2000), nullable=False),
@@ -67,7 +71,8 @@ reports = Table(
     comment="one row per parsed report (a correction is a new row superseding the old)",
 )
 issued_rows = Table(
-    "issued_rows", metadata,
+    "issued_rows",
+    metadata,
     Column("report_id", Integer, ForeignKey("reports.id"), primary_key=True),
     Column("seq", Integer, primary_key=True),
     Column("jurisdiction_key", String(200), nullable=False),
@@ -78,7 +83,8 @@ issued_rows = Table(
     comment="Section I: detainers issued to the top non-cooperative jurisdictions",
 )
 declined_rows = Table(
-    "declined_rows", metadata,
+    "declined_rows",
+    metadata,
     Column("report_id", Integer, ForeignKey("reports.id"), primary_key=True),
     Column("seq", Integer, primary_key=True),
     Column("jurisdiction_key", String(200), nullable=False),
@@ -94,7 +100,8 @@ declined_rows = Table(
     comment="Section II: one row per person released despite a detainer",
 )
 policy_rows = Table(
-    "policy_rows", metadata,
+    "policy_rows",
+    metadata,
     Column("report_id", Integer, ForeignKey("reports.id"), primary_key=True),
     Column("seq", Integer, primary_key=True),
     Column("jurisdiction_key", String(200), nullable=False),
@@ -107,7 +114,8 @@ policy_rows = Table(
     comment="Section III: jurisdictions with policies restricting cooperation",
 )
 notes = Table(
-    "notes", metadata,
+    "notes",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("digest", String(64), nullable=False, unique=True),
     Column("date_line", String(200)),
@@ -117,7 +125,8 @@ notes = Table(
     comment="'Note posted on ICE.gov' paragraphs from the listing page",
 )
 quarantine = Table(
-    "quarantine", metadata,
+    "quarantine",
+    metadata,
     Column("sha256", String(64), primary_key=True),
     Column("url", String(2000), nullable=False),
     Column("error_kind", String(40), nullable=False),
@@ -126,7 +135,8 @@ quarantine = Table(
     comment="downloads that could not be parsed; retried only when their bytes change",
 )
 alerts = Table(
-    "alerts", metadata,
+    "alerts",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("key", String(200), nullable=False, unique=True, comment="deterministic: sha256 + kind + subject"),
     Column("kind", String(40), nullable=False),
@@ -144,7 +154,8 @@ alerts = Table(
     comment="the outbox: written with the data that caused it, drained in id order",
 )
 runs = Table(
-    "runs", metadata,
+    "runs",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("run_id", String(40), nullable=False, unique=True),
     Column("trigger", String(20), nullable=False, comment="cli | daemon | catch-up | demo"),
@@ -156,7 +167,8 @@ runs = Table(
     comment="one row per monitoring cycle",
 )
 health = Table(
-    "health", metadata,
+    "health",
+    metadata,
     Column("check_name", String(40), primary_key=True, comment="crawl | parse"),
     Column("consecutive_failures", Integer, nullable=False),
     Column("alerting", Integer, nullable=False, comment="1 while an ops alert is open"),
@@ -177,6 +189,7 @@ LATEST = MIGRATIONS[-1][0]
 def current_version(connection: Connection) -> int:
     if not inspect(connection).has_table("schema_version"):
         return 0
-    version = connection.execute(select(schema_version.c.version).order_by(
-        schema_version.c.version.desc()).limit(1)).scalar()
+    version = connection.execute(
+        select(schema_version.c.version).order_by(schema_version.c.version.desc()).limit(1)
+    ).scalar()
     return int(version or 0)

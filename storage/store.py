@@ -135,8 +135,10 @@ class Store:
         with self.transaction() as connection:
             version = t.current_version(connection)
             if version > t.LATEST:
-                raise StoreError(f"{self.url_for_humans}: schema version {version} is newer than "
-                                 f"this ddor ({t.LATEST}); upgrade ddor-watch")
+                raise StoreError(
+                    f"{self.url_for_humans}: schema version {version} is newer than "
+                    f"this ddor ({t.LATEST}); upgrade ddor-watch"
+                )
             for number, migrate in t.MIGRATIONS:
                 if number > version:
                     migrate(connection)
@@ -154,8 +156,7 @@ class Store:
             rows = connection.execute(select(t.sources)).mappings()
             return {r["url"]: {"etag": r["etag"], "last_modified": r["last_modified"]} for r in rows}
 
-    def set_validators(self, connection: Connection, url: str, etag: str | None,
-                       last_modified: str | None) -> None:
+    def set_validators(self, connection: Connection, url: str, etag: str | None, last_modified: str | None) -> None:
         values = {"etag": etag, "last_modified": last_modified, "checked_at": utcnow()}
         done = connection.execute(update(t.sources).where(t.sources.c.url == url).values(**values))
         if done.rowcount == 0:
@@ -163,42 +164,71 @@ class Store:
 
     def document(self, url: str, sha256: str) -> dict[str, Any] | None:
         with self.engine.connect() as connection:
-            row = connection.execute(select(t.documents).where(
-                t.documents.c.url == url, t.documents.c.sha256 == sha256)).mappings().first()
+            row = (
+                connection.execute(select(t.documents).where(t.documents.c.url == url, t.documents.c.sha256 == sha256))
+                .mappings()
+                .first()
+            )
             return dict(row) if row else None
 
     def documents_for_sha(self, sha256: str) -> list[dict[str, Any]]:
         with self.engine.connect() as connection:
-            rows = connection.execute(select(t.documents).where(t.documents.c.sha256 == sha256)
-                                      .order_by(t.documents.c.id)).mappings()
+            rows = connection.execute(
+                select(t.documents).where(t.documents.c.sha256 == sha256).order_by(t.documents.c.id)
+            ).mappings()
             return [dict(r) for r in rows]
 
     def latest_document_for_url(self, url: str) -> dict[str, Any] | None:
         with self.engine.connect() as connection:
-            row = connection.execute(select(t.documents).where(
-                t.documents.c.url == url, t.documents.c.status != "alias")
-                .order_by(t.documents.c.id.desc()).limit(1)).mappings().first()
+            row = (
+                connection.execute(
+                    select(t.documents)
+                    .where(t.documents.c.url == url, t.documents.c.status != "alias")
+                    .order_by(t.documents.c.id.desc())
+                    .limit(1)
+                )
+                .mappings()
+                .first()
+            )
             return dict(row) if row else None
 
     def known_report_urls(self) -> list[str]:
         with self.engine.connect() as connection:
             return list(connection.execute(select(t.documents.c.url).distinct()).scalars())
 
-    def record_document(self, connection: Connection, url: str, sha256: str, size: int,
-                        link_text: str | None, date_line: str | None, status: str) -> None:
-        exists = connection.execute(select(t.documents.c.id).where(
-            t.documents.c.url == url, t.documents.c.sha256 == sha256)).first()
+    def record_document(
+        self,
+        connection: Connection,
+        url: str,
+        sha256: str,
+        size: int,
+        link_text: str | None,
+        date_line: str | None,
+        status: str,
+    ) -> None:
+        exists = connection.execute(
+            select(t.documents.c.id).where(t.documents.c.url == url, t.documents.c.sha256 == sha256)
+        ).first()
         if exists is None:
-            connection.execute(insert(t.documents).values(
-                url=url, sha256=sha256, size=size, link_text=link_text, date_line=date_line,
-                status=status, fetched_at=utcnow()))
+            connection.execute(
+                insert(t.documents).values(
+                    url=url,
+                    sha256=sha256,
+                    size=size,
+                    link_text=link_text,
+                    date_line=date_line,
+                    status=status,
+                    fetched_at=utcnow(),
+                )
+            )
 
     def quarantine(self, sha256: str, url: str, kind: str, message: str) -> None:
         with self.transaction() as connection:
             if connection.execute(select(t.quarantine).where(t.quarantine.c.sha256 == sha256)).first():
                 return
-            connection.execute(insert(t.quarantine).values(
-                sha256=sha256, url=url, error_kind=kind, message=message, at=utcnow()))
+            connection.execute(
+                insert(t.quarantine).values(sha256=sha256, url=url, error_kind=kind, message=message, at=utcnow())
+            )
 
     def quarantined(self, sha256: str) -> dict[str, Any] | None:
         with self.engine.connect() as connection:
@@ -206,19 +236,31 @@ class Store:
             return dict(row) if row else None
 
     # --- reports --------------------------------------------------------------------------
-    def save_report(self, connection: Connection, report: Report, url: str, status: str,
-                    supersedes: int | None = None) -> int:
+    def save_report(
+        self, connection: Connection, report: Report, url: str, status: str, supersedes: int | None = None
+    ) -> int:
         meta = report.report
-        report_id = connection.execute(insert(t.reports).values(
-            sha256=meta.sha256, url=url, kind=meta.kind, title=meta.title,
-            period_start=meta.period_start, period_end=meta.period_end, pages=meta.pages,
-            detainers_issued=meta.detainers_issued, status=status,
-            problems=json.dumps(list(report.problems)), supersedes=supersedes,
-            data=json.dumps(report.to_json()), parsed_at=utcnow(),
-        ).returning(t.reports.c.id)).scalar_one()
+        report_id = connection.execute(
+            insert(t.reports)
+            .values(
+                sha256=meta.sha256,
+                url=url,
+                kind=meta.kind,
+                title=meta.title,
+                period_start=meta.period_start,
+                period_end=meta.period_end,
+                pages=meta.pages,
+                detainers_issued=meta.detainers_issued,
+                status=status,
+                problems=json.dumps(list(report.problems)),
+                supersedes=supersedes,
+                data=json.dumps(report.to_json()),
+                parsed_at=utcnow(),
+            )
+            .returning(t.reports.c.id)
+        ).scalar_one()
         if supersedes is not None:
-            connection.execute(update(t.reports).where(t.reports.c.id == supersedes)
-                               .values(status="superseded"))
+            connection.execute(update(t.reports).where(t.reports.c.id == supersedes).values(status="superseded"))
         self._save_rows(connection, report_id, report)
         return int(report_id)
 
@@ -230,29 +272,72 @@ class Store:
                 return f"?:{county}"
 
         if report.issued:
-            connection.execute(insert(t.issued_rows), [
-                {"report_id": report_id, "seq": i, "jurisdiction_key": key(r.county, r.state, True),
-                 "county": r.county, "state": r.state, "issued_detainers": r.issued_detainers, "page": r.page}
-                for i, r in enumerate(report.issued)])
+            connection.execute(
+                insert(t.issued_rows),
+                [
+                    {
+                        "report_id": report_id,
+                        "seq": i,
+                        "jurisdiction_key": key(r.county, r.state, True),
+                        "county": r.county,
+                        "state": r.state,
+                        "issued_detainers": r.issued_detainers,
+                        "page": r.page,
+                    }
+                    for i, r in enumerate(report.issued)
+                ],
+            )
         if report.declined:
-            connection.execute(insert(t.declined_rows), [
-                {"report_id": report_id, "seq": i, "jurisdiction_key": key(r.county, r.state),
-                 "state": r.state, "county": r.county, "facility": r.facility, "citizenship": r.citizenship,
-                 "criminal_activity": r.criminal_activity, "conviction_status": r.conviction_status,
-                 "detainer_issued": r.detainer_issued, "detainer_declined": r.detainer_declined, "page": r.page}
-                for i, r in enumerate(report.declined)])
+            connection.execute(
+                insert(t.declined_rows),
+                [
+                    {
+                        "report_id": report_id,
+                        "seq": i,
+                        "jurisdiction_key": key(r.county, r.state),
+                        "state": r.state,
+                        "county": r.county,
+                        "facility": r.facility,
+                        "citizenship": r.citizenship,
+                        "criminal_activity": r.criminal_activity,
+                        "conviction_status": r.conviction_status,
+                        "detainer_issued": r.detainer_issued,
+                        "detainer_declined": r.detainer_declined,
+                        "page": r.page,
+                    }
+                    for i, r in enumerate(report.declined)
+                ],
+            )
         if report.policies:
-            connection.execute(insert(t.policy_rows), [
-                {"report_id": report_id, "seq": i, "jurisdiction_key": key(r.jurisdiction, r.state),
-                 "jurisdiction": r.jurisdiction, "state": r.state, "policy": r.policy,
-                 "criteria": r.criteria, "date_enacted": r.date_enacted, "page": r.page}
-                for i, r in enumerate(report.policies)])
+            connection.execute(
+                insert(t.policy_rows),
+                [
+                    {
+                        "report_id": report_id,
+                        "seq": i,
+                        "jurisdiction_key": key(r.jurisdiction, r.state),
+                        "jurisdiction": r.jurisdiction,
+                        "state": r.state,
+                        "policy": r.policy,
+                        "criteria": r.criteria,
+                        "date_enacted": r.date_enacted,
+                        "page": r.page,
+                    }
+                    for i, r in enumerate(report.policies)
+                ],
+            )
 
     def _stored(self, row: Any) -> StoredReport:
         return StoredReport(
-            id=row["id"], sha256=row["sha256"], url=row["url"], kind=row["kind"],
-            period_start=row["period_start"], period_end=row["period_end"], status=row["status"],
-            supersedes=row["supersedes"], report=Report.from_json(json.loads(row["data"])),
+            id=row["id"],
+            sha256=row["sha256"],
+            url=row["url"],
+            kind=row["kind"],
+            period_start=row["period_start"],
+            period_end=row["period_end"],
+            status=row["status"],
+            supersedes=row["supersedes"],
+            report=Report.from_json(json.loads(row["data"])),
             parsed_at=row["parsed_at"],
         )
 
@@ -281,14 +366,14 @@ class Store:
             return int(connection.execute(select(func.count()).select_from(t.reports)).scalar_one())
 
     # --- notes ----------------------------------------------------------------------------
-    def record_note(self, connection: Connection, text: str, date_line: str | None,
-                    url: str | None) -> bool:
+    def record_note(self, connection: Connection, text: str, date_line: str | None, url: str | None) -> bool:
         """True when the note is new (first time seen)."""
         digest = hashlib.sha256(" ".join(text.split()).encode()).hexdigest()
         if connection.execute(select(t.notes.c.id).where(t.notes.c.digest == digest)).first():
             return False
-        connection.execute(insert(t.notes).values(digest=digest, date_line=date_line, url=url,
-                                                  text=text, first_seen=utcnow()))
+        connection.execute(
+            insert(t.notes).values(digest=digest, date_line=date_line, url=url, text=text, first_seen=utcnow())
+        )
         return True
 
     def notes(self) -> list[dict[str, Any]]:
@@ -296,25 +381,40 @@ class Store:
             return [dict(r) for r in connection.execute(select(t.notes).order_by(t.notes.c.id)).mappings()]
 
     # --- outbox ---------------------------------------------------------------------------
-    def add_alerts(self, connection: Connection, new_alerts: Sequence[NewAlert],
-                   report_id: int | None = None) -> int:
+    def add_alerts(self, connection: Connection, new_alerts: Sequence[NewAlert], report_id: int | None = None) -> int:
         """Insert alerts whose key is new; returns how many were added."""
         added = 0
         for alert in new_alerts:
             if connection.execute(select(t.alerts.c.id).where(t.alerts.c.key == alert.key)).first():
                 continue
-            connection.execute(insert(t.alerts).values(
-                key=alert.key, kind=alert.kind, audience=alert.audience, report_id=report_id,
-                thread_key=alert.thread_key, payload=json.dumps(alert.payload), state="pending",
-                attempts=0, created_at=utcnow()))
+            connection.execute(
+                insert(t.alerts).values(
+                    key=alert.key,
+                    kind=alert.kind,
+                    audience=alert.audience,
+                    report_id=report_id,
+                    thread_key=alert.thread_key,
+                    payload=json.dumps(alert.payload),
+                    state="pending",
+                    attempts=0,
+                    created_at=utcnow(),
+                )
+            )
             added += 1
         return added
 
     def _outbox(self, row: Any) -> OutboxAlert:
         return OutboxAlert(
-            id=row["id"], key=row["key"], kind=row["kind"], audience=row["audience"],
-            payload=json.loads(row["payload"]), state=row["state"], attempts=row["attempts"],
-            thread_key=row["thread_key"], slack_ts=row["slack_ts"], channel=row["channel"],
+            id=row["id"],
+            key=row["key"],
+            kind=row["kind"],
+            audience=row["audience"],
+            payload=json.loads(row["payload"]),
+            state=row["state"],
+            attempts=row["attempts"],
+            thread_key=row["thread_key"],
+            slack_ts=row["slack_ts"],
+            channel=row["channel"],
             last_error=row["last_error"],
         )
 
@@ -333,18 +433,27 @@ class Store:
     def claim_alert(self, alert_id: int, channel: str) -> None:
         """Record the attempt *before* the call, so a crash leaves evidence to reconcile."""
         with self.transaction() as connection:
-            connection.execute(update(t.alerts).where(t.alerts.c.id == alert_id).values(
-                state="sending", attempts=t.alerts.c.attempts + 1, channel=channel))
+            connection.execute(
+                update(t.alerts)
+                .where(t.alerts.c.id == alert_id)
+                .values(state="sending", attempts=t.alerts.c.attempts + 1, channel=channel)
+            )
 
     def mark_sent(self, alert_id: int, slack_ts: str | None) -> None:
         with self.transaction() as connection:
-            connection.execute(update(t.alerts).where(t.alerts.c.id == alert_id).values(
-                state="sent", slack_ts=slack_ts, sent_at=utcnow(), last_error=None))
+            connection.execute(
+                update(t.alerts)
+                .where(t.alerts.c.id == alert_id)
+                .values(state="sent", slack_ts=slack_ts, sent_at=utcnow(), last_error=None)
+            )
 
     def mark_failed(self, alert_id: int, error: str, dead: bool) -> None:
         with self.transaction() as connection:
-            connection.execute(update(t.alerts).where(t.alerts.c.id == alert_id).values(
-                state="dead" if dead else "pending", last_error=error))
+            connection.execute(
+                update(t.alerts)
+                .where(t.alerts.c.id == alert_id)
+                .values(state="dead" if dead else "pending", last_error=error)
+            )
 
     def alert_counts(self) -> dict[str, int]:
         with self.engine.connect() as connection:
@@ -358,8 +467,11 @@ class Store:
 
     def finish_run(self, run_id: str, outcome: str, stats: dict[str, Any], error: str | None = None) -> None:
         with self.transaction() as connection:
-            connection.execute(update(t.runs).where(t.runs.c.run_id == run_id).values(
-                finished_at=utcnow(), outcome=outcome, stats=json.dumps(stats), error=error))
+            connection.execute(
+                update(t.runs)
+                .where(t.runs.c.run_id == run_id)
+                .values(finished_at=utcnow(), outcome=outcome, stats=json.dumps(stats), error=error)
+            )
 
     def last_runs(self, limit: int = 10) -> list[dict[str, Any]]:
         with self.engine.connect() as connection:
@@ -368,8 +480,9 @@ class Store:
 
     def last_success(self) -> dt.datetime | None:
         with self.engine.connect() as connection:
-            value = connection.execute(select(func.max(t.runs.c.started_at)).where(
-                t.runs.c.outcome.in_(["ok", "not_modified"]))).scalar()
+            value = connection.execute(
+                select(func.max(t.runs.c.started_at)).where(t.runs.c.outcome.in_(["ok", "not_modified"]))
+            ).scalar()
         if value is not None and value.tzinfo is None:
             value = value.replace(tzinfo=dt.UTC)
         return value
@@ -379,11 +492,9 @@ class Store:
             with self.engine.connect() as own:
                 return self.health(check, own)
         row = connection.execute(select(t.health).where(t.health.c.check_name == check)).mappings().first()
-        return dict(row) if row else {"check_name": check, "consecutive_failures": 0, "alerting": 0,
-                                      "last_error": None}
+        return dict(row) if row else {"check_name": check, "consecutive_failures": 0, "alerting": 0, "last_error": None}
 
-    def set_health(self, connection: Connection, check: str, failures: int, alerting: bool,
-                   error: str | None) -> None:
+    def set_health(self, connection: Connection, check: str, failures: int, alerting: bool, error: str | None) -> None:
         values = {"consecutive_failures": failures, "alerting": int(alerting), "last_error": error}
         done = connection.execute(update(t.health).where(t.health.c.check_name == check).values(**values))
         if done.rowcount == 0:

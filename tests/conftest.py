@@ -63,8 +63,9 @@ def storage_url(tmp_path: Path) -> str:
     import sqlalchemy
 
     name = f"t_{uuid.uuid4().hex[:10]}"
-    engine = sqlalchemy.create_engine(base.replace("postgresql://", "postgresql+psycopg://"),
-                                      isolation_level="AUTOCOMMIT")
+    engine = sqlalchemy.create_engine(
+        base.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
+    )
     with engine.connect() as connection:
         connection.exec_driver_sql(f"CREATE DATABASE {name}")
     engine.dispose()
@@ -80,9 +81,14 @@ class Env:
     env: dict[str, str]
 
     def run(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "ddor", "--config", str(self.config_path), *args],
-                              capture_output=True, text=True, env=self.env, timeout=timeout,
-                              stdin=subprocess.DEVNULL)
+        return subprocess.run(
+            [sys.executable, "-m", "ddor", "--config", str(self.config_path), *args],
+            capture_output=True,
+            text=True,
+            env=self.env,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
 
     def store(self) -> Any:
         from ddor.config import load_config
@@ -91,15 +97,23 @@ class Env:
         return open_store(load_config(self.config_path))
 
 
-def make_env(tmp_path: Path, mirror: MirrorServer | None, slack: FakeSlack | None,
-             extra: dict[str, Any] | None = None) -> Env:
+def make_env(
+    tmp_path: Path, mirror: MirrorServer | None, slack: FakeSlack | None, extra: dict[str, Any] | None = None
+) -> Env:
     config: dict[str, Any] = {
-        "source": {"url": mirror.listing_url if mirror else "http://127.0.0.1:9/declined-detainer-outcome-report",
-                   "download_delay_seconds": 0, "retries": 1, "request_timeout_seconds": 10},
+        "source": {
+            "url": mirror.listing_url if mirror else "http://127.0.0.1:9/declined-detainer-outcome-report",
+            "download_delay_seconds": 0,
+            "retries": 1,
+            "request_timeout_seconds": 10,
+        },
         "storage": {"url": storage_url(tmp_path), "archive_dir": "archive"},
-        "slack": {"channel": "#ddor-alerts", "ops_channel": "#ddor-ops",
-                  "api_url": slack.base_url if slack else "http://127.0.0.1:9/api/",
-                  "min_seconds_between_posts": 0.0},
+        "slack": {
+            "channel": "#ddor-alerts",
+            "ops_channel": "#ddor-ops",
+            "api_url": slack.base_url if slack else "http://127.0.0.1:9/api/",
+            "min_seconds_between_posts": 0.0,
+        },
     }
     for section, values in (extra or {}).items():
         config.setdefault(section, {}).update(values)

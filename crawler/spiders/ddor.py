@@ -52,50 +52,68 @@ class DdorSpider(scrapy.Spider):
 
     def start_requests(self) -> Iterator[scrapy.Request]:
         url = self.job["url"]
-        yield scrapy.Request(url, callback=self.parse_listing, errback=self.listing_failed,
-                             headers=conditional_headers(self.job["validators"].get(url)))
+        yield scrapy.Request(
+            url,
+            callback=self.parse_listing,
+            errback=self.listing_failed,
+            headers=conditional_headers(self.job["validators"].get(url)),
+        )
 
     def listing_failed(self, failure: Failure) -> None:
-        self.result["listing"] = {"status": None, "error": f"{failure.type.__name__}: {failure.value}"}
-        self.result["errors"].append({"kind": "listing", "url": self.job["url"],
-                                      "message": str(failure.value)})
+        self.result["listing"] = {"status": None, "error": f"{type(failure.value).__name__}: {failure.value}"}
+        self.result["errors"].append({"kind": "listing", "url": self.job["url"], "message": str(failure.value)})
 
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
-        listing = {"status": response.status, "url": response.url,
-                   "etag": _header(response, "ETag"), "last_modified": _header(response, "Last-Modified")}
+        listing = {
+            "status": response.status,
+            "url": response.url,
+            "etag": _header(response, "ETag"),
+            "last_modified": _header(response, "Last-Modified"),
+        }
         self.result["listing"] = listing
         if response.status == 304:
             return
         if response.status != 200 or not hasattr(response, "text"):
             listing["error"] = f"HTTP {response.status}"
-            self.result["errors"].append({"kind": f"http_{response.status}", "url": response.url,
-                                          "message": f"listing page answered HTTP {response.status}"})
+            self.result["errors"].append(
+                {
+                    "kind": f"http_{response.status}",
+                    "url": response.url,
+                    "message": f"listing page answered HTTP {response.status}",
+                }
+            )
             return
         page = parse_listing(response.body, response.url)
         self.result["links"] = [vars(link) for link in page.links]
         self.result["notes"] = [vars(note) for note in page.notes]
         for link in page.links:
             yield scrapy.Request(
-                link.url, callback=self.save_document, errback=self.document_failed,
+                link.url,
+                callback=self.save_document,
+                errback=self.document_failed,
                 headers=conditional_headers(self.job["validators"].get(link.url)),
                 cb_kwargs={"url": link.url},
             )
 
     def save_document(self, response: Response, url: str) -> None:
-        entry: dict[str, Any] = {"url": url, "status": response.status,
-                                 "etag": _header(response, "ETag"),
-                                 "last_modified": _header(response, "Last-Modified")}
+        entry: dict[str, Any] = {
+            "url": url,
+            "status": response.status,
+            "etag": _header(response, "ETag"),
+            "last_modified": _header(response, "Last-Modified"),
+        }
         if response.status == 200:
             entry["sha256"] = self.archive.write(response.body)
             entry["size"] = len(response.body)
         elif response.status != 304:
             entry["error"] = f"HTTP {response.status}"
-            self.result["errors"].append({"kind": f"http_{response.status}", "url": url,
-                                          "message": f"report answered HTTP {response.status}"})
+            self.result["errors"].append(
+                {"kind": f"http_{response.status}", "url": url, "message": f"report answered HTTP {response.status}"}
+            )
         self.result["documents"].append(entry)
 
     def document_failed(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
         url = request.cb_kwargs.get("url") if request is not None else None
         self.result["documents"].append({"url": url, "status": None, "error": str(failure.value)})
-        self.result["errors"].append({"kind": failure.type.__name__, "url": url, "message": str(failure.value)})
+        self.result["errors"].append({"kind": type(failure.value).__name__, "url": url, "message": str(failure.value)})

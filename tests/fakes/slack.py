@@ -52,8 +52,12 @@ class FakeSlack:
     def messages(self, channel: str | None = None) -> list[dict[str, Any]]:
         return [m for m in self.ledger if channel is None or m["channel"] == channel]
 
+    def alerts(self) -> list[dict[str, Any]]:
+        """Top-level alert messages (thread replies with details carry no alert key)."""
+        return [m for m in self.ledger if m.get("metadata")]
+
     def keys(self) -> list[str]:
-        return [((m.get("metadata") or {}).get("event_payload") or {}).get("alert_key") for m in self.ledger]
+        return [m["metadata"]["event_payload"]["alert_key"] for m in self.alerts()]
 
     def _check_limits(self, message: dict[str, Any]) -> None:
         blocks = message.get("blocks") or []
@@ -108,8 +112,9 @@ class FakeSlack:
                     if method == "webhook":
                         self._reply(fault.status, (fault.error or "error").encode(), fault.headers)
                     else:
-                        self._reply(fault.status, {"ok": False, "error": fault.error or "internal_error"},
-                                    fault.headers)
+                        self._reply(
+                            fault.status, {"ok": False, "error": fault.error or "internal_error"}, fault.headers
+                        )
                     return
                 if method == "webhook":
                     fake.webhook_ledger.append(data)
@@ -135,7 +140,8 @@ class FakeSlack:
                     channel = data.get("channel")
                     messages = [
                         {"ts": m["ts"], "text": m.get("text"), "metadata": m.get("metadata")}
-                        for m in reversed(fake.ledger) if m.get("channel") == channel
+                        for m in reversed(fake.ledger)
+                        if m.get("channel") == channel
                     ]
                     self._reply(200, {"ok": True, "messages": messages, "has_more": False})
                     return

@@ -11,8 +11,9 @@ from tests.parsers.variant_pdf import Variant, render
 
 VARIANTS = {
     "times-portrait": Variant(),
-    "helvetica-landscape": Variant(font="Helvetica", bold="Helvetica-Bold", size=8, landscape=True,
-                                   period_style="short"),
+    "helvetica-landscape": Variant(
+        font="Helvetica", bold="Helvetica-Bold", size=8, landscape=True, period_style="short"
+    ),
     "courier-centred-cells": Variant(font="Courier", bold="Courier-Bold", size=7, valign="MIDDLE"),
     "no-repeated-header-no-grid": Variant(repeat_header=False, grid=False, size=10),
 }

@@ -49,8 +49,9 @@ def _unbreakable_hyphen_space(text: str) -> str:
     return text.replace("- ", "-\u00a0")
 
 
-def _fit_widths(header: list[str], rows: list[list[str]], fractions: list[float], width: float,
-                variant: Variant) -> list[float]:
+def _fit_widths(
+    header: list[str], rows: list[list[str]], fractions: list[float], width: float, variant: Variant
+) -> list[float]:
     """Column widths that fit each column's longest word (an office suite would widen the
     column or break at a hyphen; reportlab would let the word run into the next cell)."""
     padding = 13.0
@@ -76,8 +77,9 @@ def render(truth: dict[str, Any], variant: Variant) -> bytes:
     pagesize = landscape(letter) if variant.landscape else letter
     body = ParagraphStyle("body", fontName=variant.font, fontSize=variant.size + 1, leading=(variant.size + 1) * 1.25)
     # splitLongWords=0: break only at spaces, as office suites do (reportlab would cut words).
-    cell = ParagraphStyle("cell", fontName=variant.font, fontSize=variant.size, leading=variant.size * 1.2,
-                          splitLongWords=0)
+    cell = ParagraphStyle(
+        "cell", fontName=variant.font, fontSize=variant.size, leading=variant.size * 1.2, splitLongWords=0
+    )
     head = ParagraphStyle("head", fontName=variant.bold, fontSize=variant.size + 3, leading=(variant.size + 3) * 1.3)
     long_period = _period(meta, "long").replace(" – ", " and ")
     story: list[Any] = [
@@ -93,8 +95,11 @@ def render(truth: dict[str, Any], variant: Variant) -> bytes:
     def table(header: list[str], rows: list[list[str]], fractions: list[float]) -> Table:
         data = [[Paragraph(f"<b>{escape(h)}</b>", cell) for h in header]]
         data += [[Paragraph(_unbreakable_hyphen_space(escape(value)), cell) for value in row] for row in rows]
-        result = Table(data, colWidths=_fit_widths(header, rows, fractions, width, variant),
-                       repeatRows=1 if variant.repeat_header else 0)
+        result = Table(
+            data,
+            colWidths=_fit_widths(header, rows, fractions, width, variant),
+            repeatRows=1 if variant.repeat_header else 0,
+        )
         style = [("VALIGN", (0, 0), (-1, -1), variant.valign), ("FONTNAME", (0, 0), (-1, -1), variant.font)]
         if variant.grid:
             style.append(("GRID", (0, 0), (-1, -1), 0.5, colors.black))
@@ -104,27 +109,58 @@ def render(truth: dict[str, Any], variant: Variant) -> bytes:
     total = sum(r["issued_detainers"] for r in truth["issued"])
     words = {10: "ten", 11: "eleven", 12: "twelve"}
     story += [
-        Paragraph(f"Section I: Highest Volume of Detainers Issued between {escape(long_period)} to "
-                  "Jurisdictions which Restrict Cooperation with ICE", head),
-        Paragraph(f"During the reporting period ICE issued {meta['detainers_issued']:,} detainers throughout "
-                  f"the United States ({total:,} to these {words.get(len(truth['issued']), 'ten')} "
-                  "jurisdictions during the reporting period).", body),
-        table(["County, State", "Issued Detainers"],
-              [[f"{r['county']}, {STATE_NAMES[r['state']]}", f"{r['issued_detainers']:,}"] for r in truth["issued"]],
-              [0.6, 0.3]),
+        Paragraph(
+            f"Section I: Highest Volume of Detainers Issued between {escape(long_period)} to "
+            "Jurisdictions which Restrict Cooperation with ICE",
+            head,
+        ),
+        Paragraph(
+            f"During the reporting period ICE issued {meta['detainers_issued']:,} detainers throughout "
+            f"the United States ({total:,} to these {words.get(len(truth['issued']), 'ten')} "
+            "jurisdictions during the reporting period).",
+            body,
+        ),
+        table(
+            ["County, State", "Issued Detainers"],
+            [[f"{r['county']}, {STATE_NAMES[r['state']]}", f"{r['issued_detainers']:,}"] for r in truth["issued"]],
+            [0.6, 0.3],
+        ),
         Paragraph(f"Section II: Jurisdictions with Recorded Declined Detainers between {escape(long_period)}", head),
-        table(["State", "County", "Facility", "Citizenship", "Notable Criminal Activity", "Detainer Issued",
-               "Detainer Declined"],
-              [[r["state"], r["county"], r["facility"], r["citizenship"],
-                f"{r['criminal_activity']} ({r['conviction_status'].title()})", _mdy(r["detainer_issued"]),
-                _mdy(r["detainer_declined"])] for r in truth["declined"]],
-              [0.08, 0.14, 0.15, 0.2, 0.19, 0.12, 0.12]),
-        Paragraph("Section III: Table of Jurisdictions that have Enacted Policies which Restrict Cooperation "
-                  "with ICE", head),
-        table(["State", "Jurisdiction", "Policy", "Criteria for Honoring Detainer", "Date Enacted"],
-              [[STATE_NAMES[r["state"]], r["jurisdiction"], r["policy"], r["criteria"], r["date_enacted"]]
-               for r in truth["policies"]],
-              [0.17, 0.16, 0.2, 0.35, 0.12]),
+        table(
+            [
+                "State",
+                "County",
+                "Facility",
+                "Citizenship",
+                "Notable Criminal Activity",
+                "Detainer Issued",
+                "Detainer Declined",
+            ],
+            [
+                [
+                    r["state"],
+                    r["county"],
+                    r["facility"],
+                    r["citizenship"],
+                    f"{r['criminal_activity']} ({r['conviction_status'].title()})",
+                    _mdy(r["detainer_issued"]),
+                    _mdy(r["detainer_declined"]),
+                ]
+                for r in truth["declined"]
+            ],
+            [0.08, 0.14, 0.15, 0.2, 0.19, 0.12, 0.12],
+        ),
+        Paragraph(
+            "Section III: Table of Jurisdictions that have Enacted Policies which Restrict Cooperation with ICE", head
+        ),
+        table(
+            ["State", "Jurisdiction", "Policy", "Criteria for Honoring Detainer", "Date Enacted"],
+            [
+                [STATE_NAMES[r["state"]], r["jurisdiction"], r["policy"], r["criteria"], r["date_enacted"]]
+                for r in truth["policies"]
+            ],
+            [0.17, 0.16, 0.2, 0.35, 0.12],
+        ),
         Paragraph("Section IV: Report Scope and Data Fidelity", head),
         Paragraph("Law enforcement agencies do not generally advise ICE of when a detainer is not honored.", body),
     ]

@@ -1,0 +1,76 @@
+"""The Store on whichever backend the suite runs (SQLite, or PostgreSQL in the second pass)."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from parsers.models import Report
+from storage import Archive, NewAlert, Store
+from tests.conftest import expected, storage_url
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    result = Store(storage_url(tmp_path))
+    result.upgrade()
+    return result
+
+
+def test_migrations_apply_once(store: Store) -> None:
+    assert store.schema_version() == 1
+    assert store.upgrade() == []
+
+
+def test_report_round_trips_with_its_rows(store: Store) -> None:
+    report = Report.from_json(expected("ddor2017_01-28to02-03"))
+    with store.transaction() as connection:
+        report_id = store.save_report(connection, report, "http://x/r1.pdf", "good")
+    stored = store.report_by_id(report_id)
+    assert stored is not None and stored.report == report
+    assert store.report_by_sha(report.report.sha256).id == report_id  # type: ignore[union-attr]
+
+
+def test_an_alert_key_is_queued_once(store: Store) -> None:
+    alert = NewAlert("abc:digest", "digest", "content", {"kind": "note", "text": "x", "date_line": None, "url": None})
+    with store.transaction() as connection:
+        assert store.add_alerts(connection, [alert, alert]) == 1
+    with store.transaction() as connection:
+        assert store.add_alerts(connection, [alert]) == 0
+    assert [a.key for a in store.alerts()] == ["abc:digest"]
+
+
+def test_a_failed_transaction_leaves_nothing(store: Store) -> None:
+    report = Report.from_json(expected("ddor2017_02-04to02-10"))
+    with pytest.raises(RuntimeError), store.transaction() as connection:
+        store.save_report(connection, report, "http://x/r2.pdf", "good")
+        store.add_alerts(connection, [NewAlert("k", "digest", "content", {})])
+        raise RuntimeError("crash between the report and its alert")
+    assert store.reports() == [] and store.alerts() == []
+
+
+def test_outbox_states(store: Store) -> None:
+    with store.transaction() as connection:
+        store.add_alerts(connection, [NewAlert("k1", "note", "content", {}), NewAlert("k2", "note", "ops", {})])
+    first, second = store.alerts()
+    store.claim_alert(first.id, "#c")
+    assert store.alert_by_key("k1").state == "sending"  # type: ignore[union-attr]
+    store.mark_sent(first.id, "123.456")
+    store.mark_failed(second.id, "channel_not_found", dead=True)
+    assert store.alert_counts() == {"sent": 1, "dead": 1}
+    assert store.alert_by_key("k1").slack_ts == "123.456"  # type: ignore[union-attr]
+
+
+def test_archive_is_content_addressed_and_atomic(tmp_path: Path) -> None:
+    archive = Archive(tmp_path / "archive")
+    data = b"%PDF-1.4 report bytes"
+    digest = archive.write(data)
+    assert digest == hashlib.sha256(data).hexdigest()
+    assert archive.write(data) == digest and archive.read(digest) == data and archive.verify(digest)
+    stale = archive.path_for(digest).parent / ".part-leftover"
+    stale.write_bytes(b"half a file")
+    assert archive.clean_stale() == 1 and not stale.exists()
+    with pytest.raises(ValueError):
+        archive.path_for("../../etc/passwd")
