@@ -9,14 +9,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from scrapy.exceptions import IgnoreRequest, NotConfigured
-from twisted.internet import reactor
-from twisted.internet.task import deferLater
 
 if TYPE_CHECKING:
     from scrapy import Request, Spider
@@ -88,7 +87,7 @@ class RetryAfterMiddleware:
             return response
         if self.stats:
             self.stats.inc_value("ddor/retry_after")
-        await deferLater(reactor, wait, lambda: None)
+        await asyncio.sleep(wait)  # settings pin the asyncio reactor
         retry = request.replace(dont_filter=True)
         retry.meta["ddor_retry_after"] = tries + 1
         # Scrapy's own RetryMiddleware must not retry this response again on top of us.

@@ -39,5 +39,6 @@ def crawl_settings(source: dict[str, Any], allowed_origins: list[str], log_level
             "crawler.middlewares.RetryAfterMiddleware": 560,
         },
         "LOG_LEVEL": log_level,
+        "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
         "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",
     }

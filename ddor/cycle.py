@@ -100,8 +100,8 @@ def crawl_in_child(config: Config, validators: dict[str, Any], verbose: bool = F
         return result
 
 
-def crawl_failure(result: dict[str, Any], known_urls: list[str]) -> str | None:
-    """Why this crawl cannot be trusted as "no change", or None when it can."""
+def listing_failure(result: dict[str, Any], known_urls: list[str]) -> str | None:
+    """Why this crawl's listing cannot be trusted at all (nothing from it is used), or None."""
     if "failed" in result:
         return str(result["failed"])
     listing = result.get("listing") or {}
@@ -115,10 +115,18 @@ def crawl_failure(result: dict[str, Any], known_urls: list[str]) -> str | None:
     lost = [url for url in known_urls if url not in found]
     if lost:
         return f"the listing page lost {len(lost)} previously seen report link(s), e.g. {lost[0]}"
-    failed_docs = [d for d in result.get("documents", []) if d.get("error")]
-    if failed_docs:
-        return f"{len(failed_docs)} report download(s) failed, e.g. {failed_docs[0]['url']}: {failed_docs[0]['error']}"
     return None
+
+
+def download_failure(result: dict[str, Any]) -> str | None:
+    """Report links that gave no usable response (the others are still processed)."""
+    answered = {d["url"] for d in result.get("documents", []) if d.get("status") in (200, 304)}
+    missing = [link["url"] for link in result.get("links", []) if link["url"] not in answered]
+    if not missing:
+        return None
+    errors = {d.get("url"): d.get("error") for d in result.get("documents", []) if d.get("error")}
+    reason = errors.get(missing[0]) or "no response (cancelled: over the size limit, or refused)"
+    return f"{len(missing)} report download(s) failed, e.g. {missing[0]}: {reason}"
 
 
 class Cycle:
@@ -165,7 +173,7 @@ class Cycle:
         return result
 
     def _handle_crawl(self, crawl: dict[str, Any], result: CycleResult) -> None:
-        failure = crawl_failure(crawl, self.store.known_report_urls())
+        failure = listing_failure(crawl, self.store.known_report_urls())
         threshold = self.config.alerts.failures_before_ops_alert
         if failure:
             result.outcome, result.errors = "failed", [failure]
@@ -174,9 +182,15 @@ class Cycle:
                 self.store.add_alerts(connection, alerts)
             return
         listing = crawl.get("listing") or {}
+        downloads = None if listing.get("status") == 304 else download_failure(crawl)
+        if downloads:
+            result.outcome, result.errors = "failed", [downloads]
         with self.store.transaction() as connection:
             self.store.add_alerts(
-                connection, record_outcome(self.store, connection, "crawl", True, None, result.run_id, threshold)
+                connection,
+                record_outcome(
+                    self.store, connection, "crawl", downloads is None, downloads, result.run_id, threshold
+                ),
             )
             if listing.get("status") == 304:
                 result.outcome = "not_modified"

@@ -62,7 +62,8 @@ class MirrorServer:
 
     def body_for(self, path: str) -> tuple[bytes, str] | None:
         if path in self.replacements:
-            return self.replacements[path], "application/pdf"
+            kind = "text/html; charset=utf-8" if path == LISTING_PATH else "application/pdf"
+            return self.replacements[path], kind
         if path == LISTING_PATH:
             page = self.root / "pages" / f"{self.stage}.html"
             return page.read_bytes(), "text/html; charset=utf-8"

@@ -115,5 +115,7 @@ class DdorSpider(scrapy.Spider):
     def document_failed(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
         url = request.cb_kwargs.get("url") if request is not None else None
-        self.result["documents"].append({"url": url, "status": None, "error": str(failure.value)})
-        self.result["errors"].append({"kind": type(failure.value).__name__, "url": url, "message": str(failure.value)})
+        # Some failures (a cancelled oversize download) carry an empty message: name the type.
+        message = f"{type(failure.value).__name__}: {failure.value}".rstrip(": ")
+        self.result["documents"].append({"url": url, "status": None, "error": message})
+        self.result["errors"].append({"kind": type(failure.value).__name__, "url": url, "message": message})

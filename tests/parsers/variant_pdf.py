@@ -107,7 +107,7 @@ def render(truth: dict[str, Any], variant: Variant) -> bytes:
         return result
 
     total = sum(r["issued_detainers"] for r in truth["issued"])
-    words = {10: "ten", 11: "eleven", 12: "twelve"}
+    words = dict(enumerate("zero one two three four five six seven eight nine ten eleven twelve".split()))
     story += [
         Paragraph(
             f"Section I: Highest Volume of Detainers Issued between {escape(long_period)} to "
