@@ -66,7 +66,8 @@ def main() -> int:
             handle.write(data)
             handle.flush()
             figures["pdftotext -layout"] = best_of(
-                args.runs, lambda: subprocess.run(["pdftotext", "-layout", handle.name, "-"], capture_output=True))
+                args.runs, lambda: subprocess.run(["pdftotext", "-layout", handle.name, "-"], capture_output=True)
+            )
     else:
         print("pdftotext not installed (Debian: poppler-utils): skipped")
 

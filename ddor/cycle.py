@@ -188,9 +188,7 @@ class Cycle:
         with self.store.transaction() as connection:
             self.store.add_alerts(
                 connection,
-                record_outcome(
-                    self.store, connection, "crawl", downloads is None, downloads, result.run_id, threshold
-                ),
+                record_outcome(self.store, connection, "crawl", downloads is None, downloads, result.run_id, threshold),
             )
             if listing.get("status") == 304:
                 result.outcome = "not_modified"

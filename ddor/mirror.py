@@ -32,6 +32,7 @@ class Logged:
     path: str
     headers: dict[str, str]
     status: int
+    sent_bytes: int = 0
 
 
 Override = Callable[[BaseHTTPRequestHandler], bool]
@@ -98,7 +99,7 @@ class MirrorServer:
                 self._send(200, body, content_type, path, etag)
 
             def _send(self, status: int, body: bytes, content_type: str, path: str, etag: str | None = None) -> None:
-                mirror.log.append(Logged("GET", path, dict(self.headers), status))
+                mirror.log.append(Logged("GET", path, dict(self.headers), status, 0 if status == 304 else len(body)))
                 self.send_response(status)
                 self.send_header("Content-Type", content_type)
                 if etag:

@@ -31,8 +31,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from parsers.errors import EmptyFile, NotAPdf, NotAReport
+from parsers.errors import NotAReport
 from parsers.jurisdictions import split_county_state
+from parsers.magic import check_magic
 from parsers.models import DeclinedRow, IssuedRow, Kind, PolicyRow, Report, ReportMeta
 from parsers.pdftext import Page, Word, read_pages
 from parsers.states import STATE_NAMES, state_code
@@ -368,17 +369,6 @@ def _metadata(page_one: Sequence[Line], full_text: str) -> tuple[str, Kind, tupl
         days = (dt.date.fromisoformat(period[1]) - dt.date.fromisoformat(period[0])).days
         kind = "quarterly" if days > 31 else "weekly"
     return title, kind, period
-
-
-def check_magic(data: bytes) -> None:
-    """Refuse what is not a PDF before pdfminer sees it, with a reason a person can act on."""
-    if not data:
-        raise EmptyFile("empty file (0 bytes)")
-    head = data[:1024]
-    if b"%PDF-" not in head:
-        if re.search(rb"<(!doctype\s+html|html|head|body)", head, re.IGNORECASE):
-            raise NotAPdf("an HTML page, not a PDF (a web error page saved as .pdf?)")
-        raise NotAPdf("not a PDF: no %PDF- header in the first 1 KiB")
 
 
 def parse_report(data: bytes, max_pages: int = DEFAULT_MAX_PAGES) -> Report:

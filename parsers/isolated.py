@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
-from parsers.ddor import check_magic, parse_report
 from parsers.errors import (
     ERROR_KINDS,
     ParseCrashed,
@@ -23,6 +22,7 @@ from parsers.errors import (
     ParseTimeout,
     TooLarge,
 )
+from parsers.magic import check_magic
 from parsers.models import Report
 
 
@@ -60,12 +60,14 @@ def _child(conn: Connection, data: bytes, limits: Limits, entry: Entry) -> None:
     conn.close()
 
 
-def parse_isolated(data: bytes, limits: Limits | None = None, entry: Entry = parse_report) -> Report:
+def parse_isolated(data: bytes, limits: Limits | None = None, entry: Entry | None = None) -> Report:
     """Parse in a child process; raises a typed ``ParseError`` on any failure or limit.
 
     ``entry`` (a module-level function, so the spawned child can import it) lets tests stand
     in a parser that hangs or allocates without end: the boundary is what they test."""
     limits = limits or Limits()
+    if entry is None:
+        from parsers.ddor import parse_report as entry  # the child imports pdfminer, not us
     if len(data) > limits.max_bytes:
         raise TooLarge(f"{len(data):,} bytes, over the limit of {limits.max_bytes:,}")
     check_magic(data)  # cheap refusals need no child

@@ -19,8 +19,9 @@ R1 = "/doclib/ddor/ddor2017_01-28to02-03.pdf"
 R2 = "/doclib/ddor/ddor2017_02-04to02-10.pdf"
 
 
-def respond(status: int, body: bytes = b"", headers: dict[str, str] | None = None,
-            times: int = 1) -> Callable[[BaseHTTPRequestHandler], bool]:
+def respond(
+    status: int, body: bytes = b"", headers: dict[str, str] | None = None, times: int = 1
+) -> Callable[[BaseHTTPRequestHandler], bool]:
     """An override that answers ``times`` requests itself, then lets the mirror answer."""
     left = [times]
 
@@ -101,9 +102,14 @@ def test_new_bytes_at_a_known_url_are_a_correction(tmp_path: Path, mirror: Mirro
     assert correction["thread_ts"] == baseline["ts"] and correction["reply_broadcast"] in (True, "true", "1")
     text = "\n".join(b["text"]["text"] for b in correction["blocks"] if b["type"] == "section")
     removed = sorted(line for line in text.splitlines() if line.startswith("➖"))
-    assert removed == sorted([
-        "➖ Section I: Franklin, IA — 5 issued", "➖ Section I: Franklin, NY — 9 issued",
-        "➖ Section I: Franklin, PA — 5 issued", "➖ Section I: Montgomery, IA — 12 issued"])
+    assert removed == sorted(
+        [
+            "➖ Section I: Franklin, IA — 5 issued",
+            "➖ Section I: Franklin, NY — 9 issued",
+            "➖ Section I: Franklin, PA — 5 issued",
+            "➖ Section I: Montgomery, IA — 12 issued",
+        ]
+    )
     assert not [line for line in text.splitlines() if line.startswith("➕")]
     # Report 2 is compared with the corrected report 1: the withdrawn rows are not "left the table".
     [digest] = [m for m in slack.alerts() if m["metadata"]["event_payload"]["alert_key"].endswith(":digest")]
@@ -115,7 +121,8 @@ def test_same_bytes_at_a_new_url_are_an_alias(tmp_path: Path, mirror: MirrorServ
     assert env.run("crawl").returncode == 0
     page = (MIRROR / "pages" / "2017-03-20.html").read_text()
     copy = '<p><a href="/doclib/ddor/copy-of-report-1.pdf">Declined Detainer Outcome Report (copy)</a></p>'
-    mirror.replacements[LISTING_PATH] = page.replace('<div class="ddor-entry">', copy + '<div class="ddor-entry">').encode()
+    entry = '<div class="ddor-entry">'
+    mirror.replacements[LISTING_PATH] = page.replace(entry, copy + entry).encode()
     mirror.replacements["/doclib/ddor/copy-of-report-1.pdf"] = (REPORTS / "ddor2017_01-28to02-03.pdf").read_bytes()
     result = env.run("crawl")
     assert result.returncode == 0, result.stderr
@@ -124,15 +131,19 @@ def test_same_bytes_at_a_new_url_are_an_alias(tmp_path: Path, mirror: MirrorServ
     assert [d["status"] for d in env.store().documents_for_sha(env.store().reports()[0].sha256)] == ["report", "alias"]
 
 
-def test_offsite_links_and_redirects_are_refused(tmp_path: Path, mirror: MirrorServer,
-                                                 other_server: MirrorServer) -> None:
+def test_offsite_links_and_redirects_are_refused(
+    tmp_path: Path, mirror: MirrorServer, other_server: MirrorServer
+) -> None:
     page = (MIRROR / "pages" / "2017-03-20.html").read_text()
-    extra = (f'<p><a href="{other_server.base_url}{R2}">Weekly Declined Detainer Outcome Report (mirror)</a></p>'
-             '<p><a href="/doclib/ddor/moved.pdf">Declined Detainer Outcome Report (moved)</a></p>')
+    extra = (
+        f'<p><a href="{other_server.base_url}{R2}">Weekly Declined Detainer Outcome Report (mirror)</a></p>'
+        '<p><a href="/doclib/ddor/moved.pdf">Declined Detainer Outcome Report (moved)</a></p>'
+    )
     page = page.replace('<div class="ddor-entry">', extra + '<div class="ddor-entry">')
     mirror.replacements[LISTING_PATH] = page.encode()
-    mirror.overrides["/doclib/ddor/moved.pdf"] = respond(302, headers={"Location": f"{other_server.base_url}{R2}"},
-                                                         times=10)
+    mirror.overrides["/doclib/ddor/moved.pdf"] = respond(
+        302, headers={"Location": f"{other_server.base_url}{R2}"}, times=10
+    )
     env = make_env(tmp_path, mirror, None)
     result = env.run("crawl")
     assert other_server.log == []
@@ -164,8 +175,9 @@ def test_retry_after_gap_is_measured(tmp_path: Path, mirror: MirrorServer) -> No
     assert len(stamps) == 2 and stamps[1] - stamps[0] >= 2.0
 
 
-def test_server_errors_are_crawl_failures_then_an_ops_alert(tmp_path: Path, mirror: MirrorServer,
-                                                            slack: FakeSlack) -> None:
+def test_server_errors_are_crawl_failures_then_an_ops_alert(
+    tmp_path: Path, mirror: MirrorServer, slack: FakeSlack
+) -> None:
     env = make_env(tmp_path, mirror, slack)
     mirror.overrides[LISTING_PATH] = respond(500, b"oops", times=100)
     first, second = env.run("crawl"), env.run("crawl")
@@ -209,8 +221,7 @@ def test_oversize_without_content_length_is_cancelled(tmp_path: Path, mirror: Mi
 
 def test_gzip_bomb_is_cancelled(tmp_path: Path, mirror: MirrorServer) -> None:
     bomb = gzip.compress(b"\0" * (20 * 1024 * 1024))
-    mirror.overrides[R1] = respond(200, bomb, {"Content-Encoding": "gzip", "Content-Type": "application/pdf"},
-                                   times=10)
+    mirror.overrides[R1] = respond(200, bomb, {"Content-Encoding": "gzip", "Content-Type": "application/pdf"}, times=10)
     env = make_env(tmp_path, mirror, None, {"source": {"max_download_bytes": 1_000_000}})
     assert env.run("crawl").returncode == 1
     assert not list((tmp_path / "archive").rglob("*.pdf"))
@@ -233,3 +244,53 @@ def test_user_agent_identifies_the_bot(tmp_path: Path, mirror: MirrorServer) -> 
 def test_env_fixture_is_isolated(tmp_path: Path) -> None:
     env: Env = make_env(tmp_path, None, None)
     assert "SLACK_BOT_TOKEN" not in env.env
+
+
+def test_kill_9_during_download_never_leaves_a_truncated_file(tmp_path: Path, mirror: MirrorServer) -> None:
+    import hashlib
+    import os
+    import random
+    import signal
+    import subprocess
+    import sys
+
+    data = (REPORTS / "ddor2017_01-28to02-03.pdf").read_bytes()
+
+    def slow(request: BaseHTTPRequestHandler) -> bool:
+        request.send_response(200)
+        request.send_header("Content-Type", "application/pdf")
+        request.send_header("Content-Length", str(len(data)))
+        request.end_headers()
+        try:
+            for start in range(0, len(data), 8192):
+                request.wfile.write(data[start : start + 8192])
+                time.sleep(0.05)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        return True
+
+    mirror.overrides[R1] = slow
+    env = make_env(tmp_path, mirror, None)
+    rng = random.Random(7)
+    for _ in range(10):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "ddor", "--config", str(env.config_path), "crawl"],
+            env=env.env,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(rng.uniform(0.5, 2.5))
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        for path in (tmp_path / "archive").rglob("*.pdf"):
+            assert hashlib.sha256(path.read_bytes()).hexdigest() == path.stem, "truncated file under a final name"
+        store = env.store()
+        for report in store.reports():
+            assert (tmp_path / "archive" / report.sha256[:2] / f"{report.sha256}.pdf").is_file()
+        store.close()
+    mirror.overrides.clear()
+    result = env.run("crawl")
+    assert result.returncode == 0, result.stderr
+    assert len(env.store().reports()) == 1
+    assert not list((tmp_path / "archive").rglob(".part-*"))

@@ -9,8 +9,9 @@ from crawler.links import is_report_link, parse_listing
 from tests.conftest import MIRROR
 
 BASE = "https://www.ice.gov/declined-detainer-outcome-report"
-R1, R2, R3 = (f"https://www.ice.gov/doclib/ddor/ddor2017_{p}.pdf" for p in ("01-28to02-03", "02-04to02-10",
-                                                                             "02-11to02-17"))
+R1, R2, R3 = (
+    f"https://www.ice.gov/doclib/ddor/ddor2017_{p}.pdf" for p in ("01-28to02-03", "02-04to02-10", "02-11to02-17")
+)
 Q = "https://www.ice.gov/doclib/ddor/ddor-fy18-q2.pdf"
 STAGES = {
     "2017-03-20": ([R1], 0),
@@ -45,9 +46,11 @@ def test_notes_stay_with_their_entry() -> None:
 REDESIGNED = """<html><body><main>
 <h1>Declined Detainer Outcome Report</h1>
 <table><tr><th>Report</th><th>Posted</th></tr>
-<tr><td><a href="https://www.ice.gov/doclib/ddor/ddor2017_02-04to02-10.pdf">DDOR Feb 4 - Feb 10, 2017 (PDF | 1.1 MB)</a></td>
+<tr><td><a href="https://www.ice.gov/doclib/ddor/ddor2017_02-04to02-10.pdf">
+DDOR Feb 4 - Feb 10, 2017 (PDF | 1.1 MB)</a></td>
 <td>March 29, 2017</td></tr>
-<tr><td><a href="/doclib/ddor/ddor2017_01-28to02-03.pdf">DDOR Jan 28 - Feb 3, 2017 (PDF | 1.2 MB)</a></td><td>x</td></tr>
+<tr><td><a href="/doclib/ddor/ddor2017_01-28to02-03.pdf">DDOR Jan 28 - Feb 3, 2017 (PDF | 1.2 MB)</a></td>
+<td>x</td></tr>
 <tr><td><a href="/sites/default/files/reports/report-123.pdf">Declined Detainer Outcome Report, week 3</a></td></tr>
 </table>
 <ul><li><a href="/doclib/forms/i247a.pdf">Form I-247A, Immigration Detainer</a></li>
@@ -60,17 +63,23 @@ REDESIGNED = """<html><body><main>
 def test_redesigned_listing_finds_the_same_reports() -> None:
     listing = parse_listing(REDESIGNED, BASE)
     assert [link.url for link in listing.links] == [
-        R2, R1, "https://www.ice.gov/sites/default/files/reports/report-123.pdf"]
+        R2,
+        R1,
+        "https://www.ice.gov/sites/default/files/reports/report-123.pdf",
+    ]
 
 
-@pytest.mark.parametrize(("href", "text", "wanted"), [
-    ("/doclib/ddor/ddor2017_01-28to02-03.pdf", "anything", True),
-    ("/files/x.pdf", "Weekly Declined Detainer Outcome Report for …", True),
-    ("/files/x.pdf", "Declined Detainer Report for FY2018, Second Quarter", True),
-    ("/doclib/forms/i247a.pdf", "Form I-247A, Immigration Detainer", False),
-    ("/files/factsheet.pdf", "Declined detainer fact sheet", False),
-    ("/doclib/detention/Over72HourFacilities.xlsx", "Declined Detainer data", False),
-    ("/declined-detainer-outcome-report", "Declined Detainer Outcome Report", False),
-])
+@pytest.mark.parametrize(
+    ("href", "text", "wanted"),
+    [
+        ("/doclib/ddor/ddor2017_01-28to02-03.pdf", "anything", True),
+        ("/files/x.pdf", "Weekly Declined Detainer Outcome Report for …", True),
+        ("/files/x.pdf", "Declined Detainer Report for FY2018, Second Quarter", True),
+        ("/doclib/forms/i247a.pdf", "Form I-247A, Immigration Detainer", False),
+        ("/files/factsheet.pdf", "Declined detainer fact sheet", False),
+        ("/doclib/detention/Over72HourFacilities.xlsx", "Declined Detainer data", False),
+        ("/declined-detainer-outcome-report", "Declined Detainer Outcome Report", False),
+    ],
+)
 def test_is_report_link(href: str, text: str, wanted: bool) -> None:
     assert is_report_link(href, text) is wanted

@@ -39,8 +39,12 @@ def test_interface_commands_exist() -> None:
 
 
 def test_parse_csv_has_one_row_per_released_person() -> None:
-    result = subprocess.run([sys.executable, "-m", "ddor", "parse", "--format", "csv",
-                             str(REPORTS / "ddor2017_01-28to02-03.pdf")], capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "ddor", "parse", "--format", "csv", str(REPORTS / "ddor2017_01-28to02-03.pdf")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert len(rows) == 206

@@ -20,17 +20,20 @@ def test_shipped_config_loads_and_matches_the_defaults() -> None:
     assert config.storage_url.startswith("sqlite:////") and config.storage_url.endswith("/data/ddor.sqlite3")
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("alerts:\n  min_abs_change: ten\n", "alerts.min_abs_change: expected an integer, got 'ten'"),
-    ("alerts:\n  treshold: 3\n", "alerts.treshold: unknown key"),
-    ("sorce:\n  url: x\n", "sorce: unknown key"),
-    ("slack: [1, 2]\n", "slack: expected a mapping"),
-    ("alerts:\n  watch: TX:travis\n", "alerts.watch: expected a list"),
-    ("parse:\n  memory_mb: true\n", "parse.memory_mb: expected an integer, got True"),
-    ("source:\n  url: ftp://x/y\n", "source.url: expected an http(s) URL"),
-    ("schedule:\n  cron: '1 * * * *'\n  interval_seconds: 60\n", "schedule: set cron or interval_seconds"),
-    ("alerts: [\n", "not valid YAML"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("alerts:\n  min_abs_change: ten\n", "alerts.min_abs_change: expected an integer, got 'ten'"),
+        ("alerts:\n  treshold: 3\n", "alerts.treshold: unknown key"),
+        ("sorce:\n  url: x\n", "sorce: unknown key"),
+        ("slack: [1, 2]\n", "slack: expected a mapping"),
+        ("alerts:\n  watch: TX:travis\n", "alerts.watch: expected a list"),
+        ("parse:\n  memory_mb: true\n", "parse.memory_mb: expected an integer, got True"),
+        ("source:\n  url: ftp://x/y\n", "source.url: expected an http(s) URL"),
+        ("schedule:\n  cron: '1 * * * *'\n  interval_seconds: 60\n", "schedule: set cron or interval_seconds"),
+        ("alerts: [\n", "not valid YAML"),
+    ],
+)
 def test_errors_name_the_file_and_the_key(tmp_path: Path, text: str, message: str) -> None:
     path = tmp_path / "config.yaml"
     path.write_text(text)

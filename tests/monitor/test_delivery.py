@@ -10,7 +10,7 @@ import pytest
 from monitor.notify import Drainer, SlackWebDestination, WebhookDestination
 from storage import NewAlert, Store
 from tests.conftest import storage_url
-from tests.fakes.slack import Fault, FakeSlack
+from tests.fakes.slack import FakeSlack, Fault
 
 
 def _note(key: str, text: str = "Note posted on ICE.gov") -> NewAlert:
@@ -75,8 +75,9 @@ def test_channel_not_found_is_dead_after_one_attempt(store: Store, slack: FakeSl
     assert alert is not None and alert.state == "dead" and alert.last_error == "channel_not_found"
 
 
-def test_invalid_auth_is_dead_and_the_token_is_never_logged(store: Store, slack: FakeSlack,
-                                                             caplog: pytest.LogCaptureFixture) -> None:
+def test_invalid_auth_is_dead_and_the_token_is_never_logged(
+    store: Store, slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
     secret = "xoxb-wrong-token-1234567890"
     queue(store, _note("n5"))
     with caplog.at_level(logging.DEBUG):
@@ -101,4 +102,5 @@ def test_webhook_delivers_and_reports_http_errors(store: Store, slack: FakeSlack
     result = Drainer(store, destination, "#c", "#o", max_attempts=3, min_interval=0.0).drain()
     assert (result.sent, result.dead) == (1, 1)
     dead = store.alert_by_key("w1")
-    assert dead is not None and "no_service" in (dead.last_error or "") and "secretwebhook" not in (dead.last_error or "")
+    assert dead is not None and "no_service" in (dead.last_error or "")
+    assert "secretwebhook" not in (dead.last_error or "")
