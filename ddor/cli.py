@@ -381,6 +381,49 @@ def diff(obj: Context, a: int | None, b: int | None, fmt: str, show_all: bool) -
         click.echo(change_line(change).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"))
 
 
+@cli.command()
+@click.option("--from", "since", required=True, metavar="DATE", help="First report period start (YYYY-MM-DD).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@pass_ctx
+def replay(obj: Context, since: str, fmt: str) -> None:
+    """Recompute, on the stored history, the alerts the current rules would have produced for
+    each report from DATE on, without sending anything (judge a threshold change first).
+
+    Example: ddor replay --from 2017-01-01 --format json
+    """
+    import datetime as dt
+
+    from ddor.cycle import thresholds
+    from monitor.alerts import alerts_for_new_report
+    from monitor.render import render_console
+
+    try:
+        dt.date.fromisoformat(since)
+    except ValueError:
+        fail(f"--from: expected a date like 2017-01-28, got {since!r}")
+    config, store = obj.config, obj.store()
+    good = store.reports(statuses=("good",))
+    produced: list[dict[str, Any]] = []
+    for stored in good:
+        if stored.period_start < since:
+            continue
+        series = [
+            (r.report, r.url)
+            for r in good
+            if r.kind == stored.kind and r.id != stored.id and r.period_start < stored.period_start
+        ]
+        for new in alerts_for_new_report(
+            stored.report, stored.url, series, thresholds(config), config.alerts.trailing_reports
+        ):
+            produced.append({"key": new.key, "kind": new.kind, "payload": new.payload})
+    if fmt == "json":
+        click.echo(json.dumps(produced, indent=2, ensure_ascii=False))
+        return
+    for item in produced:
+        click.echo(f"\n[{item['kind']}] {item['key']}\n{render_console(item['payload'])}")
+    click.echo(f"\n{len(produced)} alert(s) would be produced; nothing was sent.", err=True)
+
+
 @cli.group()
 def alert() -> None:
     """Alert destination tools."""

@@ -25,7 +25,7 @@ from monitor.rules import Thresholds
 from parsers.errors import ParseError
 from parsers.isolated import Limits, parse_isolated
 from parsers.models import Report
-from storage import Archive, NewAlert, Store, StoredReport
+from storage import Archive, NewAlert, Store
 
 log = logging.getLogger("ddor.cycle")
 
@@ -192,6 +192,8 @@ class Cycle:
             )
             if listing.get("status") == 304:
                 result.outcome = "not_modified"
+                # A long silence is exactly when the page answers 304 every time.
+                self.store.add_alerts(connection, self._silence())
                 return
         links = {link["url"]: link for link in crawl.get("links", [])}
         parsed = self._parse_new(crawl, links, result)
@@ -294,20 +296,8 @@ class Cycle:
         return f"{sha}:digest"
 
     def _content_alerts(self, report: Report, url: str) -> list[NewAlert]:
-        series = self.store.reports(kind=report.report.kind, statuses=("good",))
-        earlier = [r for r in series if r.period_end < report.report.period_start]
-        later = [r for r in series if r.period_start > report.report.period_start]
-        if not earlier:
-            return [build.baseline_alert(report, url)]
-        previous: StoredReport = earlier[-1]
-        context = build.SeriesContext(
-            previous_period=(previous.period_start, previous.period_end),
-            missing_periods=build.missing_periods(previous.period_end, report.report.period_start, report.report.kind),
-            out_of_order=bool(later),
-            later_period=(later[0].period_start, later[0].period_end) if later else None,
-        )
-        history = build.history_by_key([r.report for r in earlier], self.config.alerts.trailing_reports)
-        return [build.digest_alert(report, url, previous.report, previous.url, self.rules, context, history)]
+        series = [(r.report, r.url) for r in self.store.reports(kind=report.report.kind, statuses=("good",))]
+        return build.alerts_for_new_report(report, url, series, self.rules, self.config.alerts.trailing_reports)
 
     def _silence(self) -> list[NewAlert]:
         """One informational alert when no new report arrived for k × the cadence."""

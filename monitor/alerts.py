@@ -195,3 +195,29 @@ def history_by_key(reports: Sequence[Report], k: int) -> dict[str, list[int]]:
         for key, (count, _label, _page) in aggregates.issued.items():
             series.setdefault(f"issued:{key}", []).append(count)
     return series
+
+
+def alerts_for_new_report(
+    report: Report, url: str, series: Sequence[tuple[Report, str]], rules: Thresholds, trailing: int
+) -> list[NewAlert]:
+    """The content alert for a report joining its series (the good reports of its kind):
+    a baseline when nothing earlier exists, else a digest against the latest earlier one,
+    saying which periods are missing and whether it arrived out of order."""
+    start = report.report.period_start
+    earlier = sorted(
+        (item for item in series if item[0].report.period_end < start), key=lambda item: item[0].report.period_start
+    )
+    later = sorted(
+        (item for item in series if item[0].report.period_start > start), key=lambda item: item[0].report.period_start
+    )
+    if not earlier:
+        return [baseline_alert(report, url)]
+    previous, previous_url = earlier[-1]
+    context = SeriesContext(
+        previous_period=(previous.report.period_start, previous.report.period_end),
+        missing_periods=missing_periods(previous.report.period_end, start, report.report.kind),
+        out_of_order=bool(later),
+        later_period=(later[0][0].report.period_start, later[0][0].report.period_end) if later else None,
+    )
+    history = history_by_key([r for r, _ in earlier], trailing)
+    return [digest_alert(report, url, previous, previous_url, rules, context, history)]

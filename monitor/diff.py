@@ -42,6 +42,17 @@ def _key(county: str, state: str, bare_county: bool = False) -> str:
         return f"?:{county}/{state}"
 
 
+# Cities that span several counties. Section II lists each borough's county; readers (and
+# Section III, which keys "New York City") think of the city. The roll-up is added beside
+# the counties, never instead of them.
+ROLLUPS: dict[str, tuple[str, frozenset[str]]] = {
+    "NY:new york city": (
+        "New York City (5 boroughs), NY",
+        frozenset({"NY:new york", "NY:kings", "NY:queens", "NY:bronx", "NY:richmond"}),
+    ),
+}
+
+
 @dataclass(frozen=True)
 class Aggregates:
     issued: dict[str, tuple[int, str, int]]  # key → (count, label, page)
@@ -64,6 +75,10 @@ def aggregate(report: Report) -> Aggregates:
             display_name(person.county, person.state),
             previous[2] if previous else person.page,
         )
+    for rollup, (label, members) in ROLLUPS.items():
+        parts = [declined[key] for key in members if key in declined]
+        if parts:
+            declined[rollup] = (sum(p[0] for p in parts), label, min(p[2] for p in parts))
     policies: dict[str, tuple[Counter[tuple[str, str, str]], str, int]] = {}
     for policy in report.policies:
         key = _key(policy.jurisdiction, policy.state)

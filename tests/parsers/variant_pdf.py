@@ -72,7 +72,10 @@ def _fit_widths(
     return widths
 
 
-def render(truth: dict[str, Any], variant: Variant) -> bytes:
+def render(
+    truth: dict[str, Any], variant: Variant, stated_total: int | None = None, stated_rows: int | None = None
+) -> bytes:
+    """``stated_total``/``stated_rows`` make the Section I text claim other figures than its rows."""
     meta = truth["report"]
     pagesize = landscape(letter) if variant.landscape else letter
     body = ParagraphStyle("body", fontName=variant.font, fontSize=variant.size + 1, leading=(variant.size + 1) * 1.25)
@@ -106,7 +109,8 @@ def render(truth: dict[str, Any], variant: Variant) -> bytes:
         result.setStyle(TableStyle(style))
         return result
 
-    total = sum(r["issued_detainers"] for r in truth["issued"])
+    total = stated_total if stated_total is not None else sum(r["issued_detainers"] for r in truth["issued"])
+    row_count = stated_rows if stated_rows is not None else len(truth["issued"])
     words = dict(enumerate("zero one two three four five six seven eight nine ten eleven twelve".split()))
     story += [
         Paragraph(
@@ -116,7 +120,7 @@ def render(truth: dict[str, Any], variant: Variant) -> bytes:
         ),
         Paragraph(
             f"During the reporting period ICE issued {meta['detainers_issued']:,} detainers throughout "
-            f"the United States ({total:,} to these {words.get(len(truth['issued']), 'ten')} "
+            f"the United States ({total:,} to these {words.get(row_count, 'ten')} "
             "jurisdictions during the reporting period).",
             body,
         ),
