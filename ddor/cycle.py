@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from ddor.config import Config
 from monitor import alerts as build
+from monitor.faults import crash_point
 from monitor.health import record_outcome
 from monitor.notify import Destination, Drainer, DrainResult
 from monitor.rules import Thresholds
@@ -169,6 +170,7 @@ class Cycle:
             "quarantined": result.quarantined,
         }
         self.store.finish_run(run_id, result.outcome, stats, "; ".join(result.errors) or None)
+        crash_point("after-commit")
         result.delivery = self.drainer().drain()
         return result
 
@@ -284,6 +286,7 @@ class Cycle:
             result.new_reports.append(url)
             alerts = [build.suspect_alert(report, url)] if report.suspect else self._content_alerts(report, url)
             doc_status, supersedes = "report", None
+        crash_point("before-commit")
         with self.store.transaction() as connection:
             report_id = self.store.save_report(connection, report, url, status, supersedes)
             self.store.record_document(connection, url, sha, 0, link.get("text"), link.get("date_line"), doc_status)

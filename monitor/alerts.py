@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from monitor.diff import Change, aggregate, diff_reports, diff_rows
+from monitor.diff import ROLLUPS, Change, aggregate, diff_reports, diff_rows
 from monitor.rules import Thresholds, why_notable
 from monitor.summary import summarize
 from parsers.models import Report
@@ -220,4 +220,17 @@ def alerts_for_new_report(
         later_period=(later[0][0].report.period_start, later[0][0].report.period_end) if later else None,
     )
     history = history_by_key([r for r, _ in earlier], trailing)
-    return [digest_alert(report, url, previous, previous_url, rules, context, history)]
+    digest = digest_alert(report, url, previous, previous_url, rules, context, history)
+    digest.payload["series"] = top_series([r for r, _ in earlier] + [report])
+    return [digest]
+
+
+def top_series(reports: Sequence[Report], top: int = 5) -> dict[str, Any]:
+    """Declined counts of the latest report's top jurisdictions across ``reports`` (for the chart)."""
+    aggregates = [aggregate(r).declined for r in reports]
+    latest = aggregates[-1]
+    keys = sorted((k for k in latest if k not in ROLLUPS), key=lambda k: (-latest[k][0], k))[:top]
+    return {
+        "periods": [r.report.period_end for r in reports],
+        "lines": [{"label": latest[k][1], "values": [a.get(k, (0, "", 0))[0] for a in aggregates]} for k in keys],
+    }

@@ -25,6 +25,7 @@ from typing import Any, Protocol, TextIO
 from slack_sdk import WebClient, WebhookClient
 from slack_sdk.errors import SlackApiError
 
+from monitor.faults import crash_point
 from monitor.render import render_console, render_slack
 from storage.store import OutboxAlert, Store
 
@@ -180,6 +181,11 @@ class SlackWebDestination:
             channel=channel, thread_ts=thread_ts, text=text, unfurl_links=False, unfurl_media=False
         )
 
+    def upload(self, channel: str, thread_ts: str, content: bytes, filename: str, title: str) -> None:
+        self.client.files_upload_v2(
+            channel=channel, thread_ts=thread_ts, content=content, filename=filename, title=title
+        )
+
 
 class WebhookDestination:
     """Incoming webhook: it cannot read back, so delivery is at-least-once (README)."""
@@ -302,14 +308,34 @@ class Drainer:
                 wait = exc.retry_after if exc.retry_after is not None else min(2.0**attempts, 30.0)
                 self.sleep(min(wait, self.max_wait))
                 continue
+            crash_point("after-accept")
             self.store.mark_sent(alert.id, ts)
-            self._post_thread(channel, ts, message)
+            crash_point("after-sent")
+            self._post_thread(channel, ts, message, alert.payload)
             return "sent"
 
-    def _post_thread(self, channel: str, ts: str | None, message: dict[str, Any]) -> None:
-        """Details go as replies; best-effort, never blocking or duplicating the alert."""
+    def _post_thread(
+        self, channel: str, ts: str | None, message: dict[str, Any], payload: dict[str, Any] | None = None
+    ) -> None:
+        """Details (and the chart) go as replies; best-effort, never blocking or duplicating
+        the alert, which is already marked sent."""
         if not ts:
             return
+        upload = getattr(self.destination, "upload", None)
+        series = (payload or {}).get("series")
+        if upload is not None and series and len(series.get("periods", [])) >= 2:
+            try:
+                from monitor.chart import series_png
+
+                upload(
+                    channel,
+                    ts,
+                    series_png(series),
+                    "ddor-top-jurisdictions.png",
+                    "Declined detainers, top jurisdictions",
+                )
+            except Exception as exc:  # noqa: BLE001 — a failed chart must not undo the alert
+                log.warning("chart upload failed: %s", type(exc).__name__)
         for text in message.get("thread", []):
             try:
                 self._throttle(channel)

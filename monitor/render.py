@@ -8,6 +8,7 @@ Every string that came from a PDF or the web page goes through ``escape`` (``&``
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 MAX_BLOCKS = 50
@@ -275,5 +276,6 @@ def render_console(payload: dict[str, Any], top_changes: int = 1000) -> str:
             parts.append(block["text"]["text"])
         elif block["type"] == "context":
             parts.append(block["elements"][0]["text"])
-    text = "\n".join(parts).replace("*", "")
+    # Our own bold labels open a line ("*Declined:* …"); asterisks from a PDF stay as printed.
+    text = re.sub(r"^\*([^*\n]+)\*", r"\1", "\n".join(parts), flags=re.MULTILINE)
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

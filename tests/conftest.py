@@ -80,12 +80,14 @@ class Env:
     config_path: Path
     env: dict[str, str]
 
-    def run(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, *args: str, timeout: float = 120, extra_env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "ddor", "--config", str(self.config_path), *args],
             capture_output=True,
             text=True,
-            env=self.env,
+            env={**self.env, **(extra_env or {})},
             timeout=timeout,
             stdin=subprocess.DEVNULL,
         )
@@ -117,6 +119,7 @@ def make_env(
     }
     for section, values in (extra or {}).items():
         config.setdefault(section, {}).update(values)
+    tmp_path.mkdir(parents=True, exist_ok=True)
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump(config))
     env = {k: v for k, v in os.environ.items() if k not in ("SLACK_BOT_TOKEN", "SLACK_WEBHOOK_URL", "DDOR_CONFIG")}

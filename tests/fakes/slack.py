@@ -28,12 +28,14 @@ class Fault:
 class FakeSlack:
     token: str = "xoxb-test-token-0000"
     ledger: list[dict[str, Any]] = field(default_factory=list)
+    uploads: list[dict[str, Any]] = field(default_factory=list)
     webhook_ledger: list[dict[str, Any]] = field(default_factory=list)
     calls: list[tuple[str, float]] = field(default_factory=list)
     faults: dict[str, list[Fault]] = field(default_factory=dict)
     violations: list[str] = field(default_factory=list)
     _server: ThreadingHTTPServer | None = None
     _counter: int = 0
+    _pending_files: dict[str, bytes] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -79,6 +81,11 @@ class FakeSlack:
             def log_message(self, *args: Any) -> None:
                 return None
 
+            def _body_or_raw(self, path: str) -> dict[str, Any]:
+                if path.startswith("/upload/"):
+                    return {"raw": self.rfile.read(int(self.headers.get("Content-Length") or 0))}
+                return self._body()
+
             def _body(self) -> dict[str, Any]:
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
                 if self.headers.get("Content-Type", "").startswith("application/json"):
@@ -96,8 +103,12 @@ class FakeSlack:
                 self.wfile.write(body)
 
             def do_POST(self) -> None:  # noqa: N802
-                path = self.path.split("?")[0]
-                data = self._body()
+                path, _, query = self.path.partition("?")
+                data = {**{k: v[0] for k, v in parse_qs(query).items()}, **self._body_or_raw(path)}
+                if path.startswith("/upload/"):
+                    fake._pending_files[path.rsplit("/", 1)[-1]] = data["raw"]
+                    self._reply(200, b"OK")
+                    return
                 if path.startswith("/services/"):
                     method = "webhook"
                 else:
@@ -135,6 +146,28 @@ class FakeSlack:
                         self.connection.shutdown(2)
                         return
                     self._reply(200, {"ok": True, "channel": data.get("channel"), "ts": ts})
+                    return
+                if method == "files.getUploadURLExternal":
+                    with fake._lock:
+                        fake._counter += 1
+                        file_id = f"F{fake._counter:06d}"
+                    port = fake._server.server_address[1]  # type: ignore[union-attr]
+                    self._reply(
+                        200, {"ok": True, "file_id": file_id, "upload_url": f"http://127.0.0.1:{port}/upload/{file_id}"}
+                    )
+                    return
+                if method == "files.completeUploadExternal":
+                    for item in json.loads(data.get("files", "[]")):
+                        fake.uploads.append(
+                            {
+                                "id": item["id"],
+                                "title": item.get("title"),
+                                "channel": data.get("channel_id"),
+                                "thread_ts": data.get("thread_ts"),
+                                "content": fake._pending_files.pop(item["id"], b""),
+                            }
+                        )
+                    self._reply(200, {"ok": True, "files": []})
                     return
                 if method == "conversations.history":
                     channel = data.get("channel")

@@ -104,3 +104,48 @@ def test_webhook_delivers_and_reports_http_errors(store: Store, slack: FakeSlack
     dead = store.alert_by_key("w1")
     assert dead is not None and "no_service" in (dead.last_error or "")
     assert "secretwebhook" not in (dead.last_error or "")
+
+
+def test_chart_is_uploaded_into_the_digest_thread(tmp_path: Path, slack: FakeSlack) -> None:
+    from ddor.mirror import MirrorServer
+    from tests.conftest import MIRROR, make_env
+
+    mirror = MirrorServer(MIRROR).start()
+    try:
+        env = make_env(tmp_path / "ok", mirror, slack)
+        assert env.run("crawl").returncode == 0
+        mirror.stage = "2017-03-29"
+        assert env.run("crawl").returncode == 0
+        [digest] = [m for m in slack.alerts() if m["metadata"]["event_payload"]["alert_key"].endswith(":digest")]
+        [upload] = slack.uploads
+        assert upload["thread_ts"] == digest["ts"] and upload["channel"] == "#ddor-alerts"
+        assert upload["content"].startswith(b"\x89PNG\r\n\x1a\n")
+
+        # A failed upload neither blocks nor duplicates the digest.
+        slack.ledger.clear()
+        slack.uploads.clear()
+        slack.fail("files.getUploadURLExternal", Fault(error="internal_error"))
+        env2 = make_env(tmp_path / "failing", mirror, slack)
+        mirror.stage = "2017-03-20"
+        assert env2.run("crawl").returncode == 0
+        mirror.stage = "2017-03-29"
+        assert env2.run("crawl").returncode == 0
+        assert slack.uploads == []
+        assert len([k for k in slack.keys() if k.endswith(":digest")]) == 1
+        assert {a.state for a in env2.store().alerts()} == {"sent"}
+    finally:
+        mirror.stop()
+
+
+def test_alert_test_sends_a_realistic_digest_and_an_ops_alert(tmp_path: Path, slack: FakeSlack) -> None:
+    from tests.conftest import make_env
+
+    env = make_env(tmp_path, None, slack)
+    result = env.run("alert", "test")
+    assert result.returncode == 0, result.stderr
+    assert [m["channel"] for m in slack.alerts()] == ["#ddor-alerts", "#ddor-ops"]
+    text = str(slack.alerts()[0]["blocks"])
+    for marker in ("↓ Travis County", "🆕", "↘", "➕ California", "➖ Nassau"):
+        assert marker in text
+    dry = env.run("alert", "test", "--dry-run")
+    assert dry.returncode == 0 and '"blocks"' in dry.stdout and len(slack.alerts()) == 2
