@@ -171,7 +171,12 @@ class Cycle:
         }
         self.store.finish_run(run_id, result.outcome, stats, "; ".join(result.errors) or None)
         crash_point("after-commit")
-        result.delivery = self.drainer().drain()
+        try:
+            result.delivery = self.drainer().drain()
+        except Exception as exc:  # noqa: BLE001 — undelivered alerts stay in the outbox for the next run
+            log.error("delivery failed: %s", exc, exc_info=self.verbose)
+            result.outcome = "failed"
+            result.errors.append(f"delivery failed: {type(exc).__name__}: {exc}")
         return result
 
     def _handle_crawl(self, crawl: dict[str, Any], result: CycleResult) -> None:

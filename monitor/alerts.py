@@ -221,7 +221,7 @@ def alerts_for_new_report(
     )
     history = history_by_key([r for r, _ in earlier], trailing)
     digest = digest_alert(report, url, previous, previous_url, rules, context, history)
-    digest.payload["series"] = top_series([r for r, _ in earlier] + [report])
+    digest.payload["chart"] = top_series([r for r, _ in earlier] + [report])
     return [digest]
 
 

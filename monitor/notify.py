@@ -322,8 +322,8 @@ class Drainer:
         if not ts:
             return
         upload = getattr(self.destination, "upload", None)
-        series = (payload or {}).get("series")
-        if upload is not None and series and len(series.get("periods", [])) >= 2:
+        series = (payload or {}).get("chart")
+        if upload is not None and isinstance(series, dict) and len(series.get("periods", [])) >= 2:
             try:
                 from monitor.chart import series_png
 

@@ -53,7 +53,7 @@ def test_stages_post_baseline_then_one_digest_per_new_report(
     assert third.returncode == 0, third.stderr
     assert len(_digests(slack)) == 2
     assert "Feb 11 – Feb 17, 2017" in _digests(slack)[1]["text"]
-    keys = slack.keys()
+    keys = slack.alert_keys()
     assert len(keys) == len(set(keys)), "an alert key was posted twice"
     assert not slack.violations
 

@@ -58,7 +58,7 @@ class FakeSlack:
         """Top-level alert messages (thread replies with details carry no alert key)."""
         return [m for m in self.ledger if m.get("metadata")]
 
-    def keys(self) -> list[str]:
+    def alert_keys(self) -> list[str]:
         return [m["metadata"]["event_payload"]["alert_key"] for m in self.alerts()]
 
     def _check_limits(self, message: dict[str, Any]) -> None:

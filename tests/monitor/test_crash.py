@@ -27,7 +27,7 @@ def test_kill_at_each_point_then_restart_posts_each_alert_exactly_once(
         mirror.stage = "2017-03-29"
         resumed = env.run("crawl")
         assert resumed.returncode == 0, resumed.stderr
-        keys = slack.keys()
+        keys = slack.alert_keys()
         assert len(keys) == len(set(keys)), f"{point}: a key was posted twice: {keys}"
         kinds = sorted(key.split(":")[1] if not key.startswith("note:") else "note" for key in keys)
         assert kinds == ["baseline", "digest", "note"], f"{point}: {kinds}"

@@ -45,7 +45,7 @@ def test_429_with_retry_after_is_honoured_then_sent_once(store: Store, slack: Fa
     slack.fail("chat.postMessage", Fault(status=429, error="ratelimited", headers={"Retry-After": "2"}))
     queue(store, _note("n1"))
     result = drainer(store, slack).drain()
-    assert result.sent == 1 and slack.keys() == ["n1"]
+    assert result.sent == 1 and slack.alert_keys() == ["n1"]
     attempts = [at for method, at in slack.calls if method == "chat.postMessage"]
     assert attempts[1] - attempts[0] >= 2.0
 
@@ -54,14 +54,14 @@ def test_three_500s_then_ok_posts_once(store: Store, slack: FakeSlack) -> None:
     slack.fail("chat.postMessage", *[Fault(status=500, error="internal_error")] * 3)
     queue(store, _note("n2"))
     assert drainer(store, slack, sleeps=[]).drain().sent == 1
-    assert slack.keys() == ["n2"]
+    assert slack.alert_keys() == ["n2"]
 
 
 def test_reset_after_accept_is_reconciled_not_reposted(store: Store, slack: FakeSlack) -> None:
     slack.fail("chat.postMessage", Fault(reset_after_accept=True))
     queue(store, _note("n3"))
     result = drainer(store, slack).drain()
-    assert result.reconciled == 1 and slack.keys() == ["n3"]
+    assert result.reconciled == 1 and slack.alert_keys() == ["n3"]
     alert = store.alert_by_key("n3")
     assert alert is not None and alert.state == "sent" and alert.slack_ts == slack.ledger[0]["ts"]
 
@@ -131,7 +131,7 @@ def test_chart_is_uploaded_into_the_digest_thread(tmp_path: Path, slack: FakeSla
         mirror.stage = "2017-03-29"
         assert env2.run("crawl").returncode == 0
         assert slack.uploads == []
-        assert len([k for k in slack.keys() if k.endswith(":digest")]) == 1
+        assert len([k for k in slack.alert_keys() if k.endswith(":digest")]) == 1
         assert {a.state for a in env2.store().alerts()} == {"sent"}
     finally:
         mirror.stop()
