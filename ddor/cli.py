@@ -277,13 +277,18 @@ def status(obj: Context) -> None:
     """
     config, store = obj.config, obj.store()
     console = Console()
-    daemon_lock = Lock(config, store, "daemon")
-    held = daemon_lock.is_held()
-    holder = daemon_lock.holder() if held else None
+    from ddor.daemon import read_state
+
+    held = Lock(config, store, "daemon").is_held()
+    state = read_state(config) if held else None
     console.print(f"[bold]Store[/bold] {store.url_for_humans}  schema v{store.schema_version()}")
-    console.print(
-        f"[bold]Daemon[/bold] {'running' + (f' (pid {holder[0]})' if holder else '') if held else 'not running'}"
-    )
+    if held and state:
+        console.print(
+            f"[bold]Daemon[/bold] running (pid {state['pid']}, since {state['since'][:19]}), "
+            f"next run {str(state.get('next_run'))[:19]}"
+        )
+    else:
+        console.print(f"[bold]Daemon[/bold] {'running' if held else 'not running'}")
     reports = store.reports()
     if reports:
         latest = reports[-1]

@@ -6,8 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -18,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ddor.config import Config
+from ddor.wiring import RUN_ID
 from monitor import alerts as build
 from monitor.faults import crash_point
 from monitor.health import record_outcome
@@ -83,7 +82,8 @@ def crawl_in_child(config: Config, validators: dict[str, Any], verbose: bool = F
         job_path.write_text(json.dumps(job))
         process = subprocess.Popen(
             [sys.executable, "-m", "crawler.run", str(job_path), str(result_path)],
-            start_new_session=True,
+            # Same process group as this cycle: the daemon's kill of a hung cycle (killpg)
+            # must take the crawler with it, or it would linger as an orphan.
             stdin=subprocess.DEVNULL,
             stdout=None if verbose else subprocess.DEVNULL,
             stderr=None if verbose else subprocess.PIPE,
@@ -91,7 +91,7 @@ def crawl_in_child(config: Config, validators: dict[str, Any], verbose: bool = F
         try:
             _, stderr = process.communicate(timeout=config.source.crawl_timeout_seconds + 30)
         except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+            process.kill()
             process.wait()
             return {"failed": f"crawl killed after {config.source.crawl_timeout_seconds:g} s"}
         if process.returncode != 0 or not result_path.is_file():
@@ -155,6 +155,7 @@ class Cycle:
 
     def run(self) -> CycleResult:
         run_id = uuid.uuid4().hex[:12]
+        RUN_ID.set(run_id)
         result = CycleResult(run_id, "ok")
         self.store.start_run(run_id, self.trigger)
         try:

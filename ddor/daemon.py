@@ -9,6 +9,7 @@ SIGHUP: reload config.yaml; a bad new config is refused with an ops alert, the o
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import os
 import signal
@@ -21,6 +22,7 @@ from types import FrameType
 from typing import Any
 
 import requests
+from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, EVENT_SCHEDULER_STARTED
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
@@ -46,6 +48,18 @@ def _cron_fields(expression: str) -> dict[str, str]:
     return {"minute": minute, "hour": hour, "day": day, "month": month, "day_of_week": day_of_week}
 
 
+def state_path(config: Config) -> Path:
+    return config.archive_path.parent / ".ddor-daemon.json"
+
+
+def read_state(config: Config) -> dict[str, Any] | None:
+    try:
+        state: dict[str, Any] = json.loads(state_path(config).read_text())
+    except (OSError, ValueError):
+        return None
+    return state
+
+
 def interval_seconds(config: Config, trigger: Any) -> float:
     if config.schedule.interval_seconds:
         return float(config.schedule.interval_seconds)
@@ -65,6 +79,8 @@ class Daemon:
         self.child: subprocess.Popen[bytes] | None = None
         self.stopping = threading.Event()
         self.lock = threading.Lock()
+        self.started = dt.datetime.now(dt.UTC)
+        self.state_path = state_path(config)
 
     def command(self, trigger: str) -> list[str]:
         args = [sys.executable, "-m", "ddor"]
@@ -94,6 +110,7 @@ class Daemon:
         log.info("cycle finished with exit code %s in %.1f s", code, time.monotonic() - started)
         if code == 0:
             self.heartbeat()
+        self.write_state()
         return code
 
     def _kill_child(self) -> None:
@@ -122,8 +139,20 @@ class Daemon:
         last = self.store.last_success()
         if last is None:
             return True
+        if self.config.schedule.interval_seconds:
+            # An interval trigger counts from the daemon's start; what matters is the gap.
+            return (now - last).total_seconds() >= self.config.schedule.interval_seconds
         slot = trigger.get_next_fire_time(None, last)
         return slot is not None and slot <= now
+
+    def write_state(self) -> None:
+        """pid, start and next run time, for `ddor status` (written atomically)."""
+        job = self.scheduler.get_job(JOB_ID)
+        next_run = job.next_run_time.isoformat() if job and job.next_run_time else None
+        state = {"pid": os.getpid(), "since": self.started.isoformat(), "next_run": next_run}
+        temp = self.state_path.with_suffix(".tmp")
+        temp.write_text(json.dumps(state))
+        temp.replace(self.state_path)
 
     def stop(self, signum: int, _frame: FrameType | None) -> None:
         log.warning("signal %s: stopping (grace %.0f s)", signum, self.config.schedule.stop_grace_seconds)
@@ -172,6 +201,15 @@ class Daemon:
         if self.catch_up_due(trigger):
             log.warning("a scheduled run was missed while the daemon was down: one catch-up run now")
             self.scheduler.add_job(self.run_cycle, id="catch-up", kwargs={"trigger": "catch-up"})
+        self.scheduler.add_listener(lambda _event: self.write_state(), EVENT_SCHEDULER_STARTED)
+        self.scheduler.add_listener(self._missed, EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES)
         log.warning("daemon started (pid %d)", os.getpid())
-        self.scheduler.start()
+        try:
+            self.scheduler.start()
+        finally:
+            self.state_path.unlink(missing_ok=True)
         log.warning("daemon stopped")
+
+    def _missed(self, event: Any) -> None:
+        # Misses are otherwise silent (APScheduler only logs them at its own level).
+        log.warning("scheduled run skipped (%s)", "missed" if event.code == EVENT_JOB_MISSED else "still running")

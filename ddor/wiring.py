@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 import time
+from contextvars import ContextVar
 from typing import Any, TextIO
 
 from ddor.config import Config
@@ -40,6 +41,16 @@ def make_destination(config: Config, dry_run: bool = False, stream: TextIO | Non
     return ConsoleDestination(out)
 
 
+# The current cycle's run id, stamped on every log line the cycle emits (crawl, parse, send).
+RUN_ID: ContextVar[str | None] = ContextVar("ddor_run_id", default=None)
+
+
+class RunIdFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.run_id = RUN_ID.get() or "-"
+        return True
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
@@ -48,8 +59,8 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        run_id = getattr(record, "run_id", None)
-        if run_id:
+        run_id = getattr(record, "run_id", "-")
+        if run_id != "-":
             entry["run_id"] = run_id
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
@@ -60,8 +71,11 @@ def setup_logging(verbose: bool, log_format: str = "auto") -> None:
     handler = logging.StreamHandler(sys.stderr)
     use_json = log_format == "json" or (log_format == "auto" and not sys.stderr.isatty())
     handler.setFormatter(
-        JsonFormatter() if use_json else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        JsonFormatter()
+        if use_json
+        else logging.Formatter("%(asctime)s %(levelname)s [%(run_id)s] %(name)s: %(message)s")
     )
+    handler.addFilter(RunIdFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO if verbose else logging.WARNING)
