@@ -37,8 +37,11 @@ def finished_runs(url: str) -> list[tuple[float, str]]:
     store = Store(url)
     store.upgrade()  # idempotent; the daemon may not have created the schema yet
     try:
-        return [((r["finished_at"] - r["started_at"]).total_seconds(), r["outcome"])
-                for r in store.last_runs(1000) if r["finished_at"]]
+        return [
+            ((r["finished_at"] - r["started_at"]).total_seconds(), r["outcome"])
+            for r in store.last_runs(1000)
+            if r["finished_at"]
+        ]
     finally:
         store.close()
 
@@ -51,13 +54,20 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as work:
         url = f"sqlite:///{work}/ddor.sqlite3"
         config = Path(work) / "config.yaml"
-        config.write_text(yaml.safe_dump({
-            "source": {"url": server.listing_url, "download_delay_seconds": 0},
-            "storage": {"url": url, "archive_dir": "archive"},
-            "schedule": {"interval_seconds": 2},
-        }))
-        daemon = subprocess.Popen([sys.executable, "-m", "ddor", "--config", str(config), "daemon"],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        config.write_text(
+            yaml.safe_dump(
+                {
+                    "source": {"url": server.listing_url, "download_delay_seconds": 0},
+                    "storage": {"url": url, "archive_dir": "archive"},
+                    "schedule": {"interval_seconds": 2},
+                }
+            )
+        )
+        daemon = subprocess.Popen(
+            [sys.executable, "-m", "ddor", "--config", str(config), "daemon"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             while len(finished_runs(url)) < 2:
                 time.sleep(0.2)
@@ -72,8 +82,10 @@ def main() -> int:
             daemon.wait(30)
             server.stop()
     mean = sum(durations) / max(1, len(durations))
-    print(f"idle daemon RSS: {start_rss:.1f} MB after start, {end_rss:.1f} MB after {args.runs} more runs "
-          f"({end_rss - start_rss:+.1f} MB)")
+    print(
+        f"idle daemon RSS: {start_rss:.1f} MB after start, {end_rss:.1f} MB after {args.runs} more runs "
+        f"({end_rss - start_rss:+.1f} MB)"
+    )
     print(f"per-run overhead (no-change cycle, as recorded): mean {mean:.2f} s over {len(durations)} runs")
     ok = end_rss - start_rss < 5
     print(f"target: RSS growth < 5 MB → {'OK' if ok else 'MISSED'}")

@@ -197,54 +197,12 @@ def parse(obj: Context, files: tuple[str, ...], fmt: str, in_process: bool) -> N
     sys.exit(EXIT_FAILED if failed else 0)
 
 
-RELEASE_COLUMNS = [
-    "period_start",
-    "period_end",
-    "kind",
-    "jurisdiction_key",
-    "state",
-    "county",
-    "facility",
-    "citizenship",
-    "criminal_activity",
-    "conviction_status",
-    "detainer_issued",
-    "detainer_declined",
-    "page",
-    "report_sha256",
-]
-
-
 def write_release_csv(reports: list[Any], stream: Any) -> None:
-    from parsers.jurisdictions import jurisdiction_key
+    from monitor.tables import RELEASE_COLUMNS, release_rows
 
     writer = csv.DictWriter(stream, fieldnames=RELEASE_COLUMNS, lineterminator="\n")
     writer.writeheader()
-    for report in reports:
-        meta = report.report
-        for row in report.declined:
-            try:
-                key = jurisdiction_key(row.county, row.state)
-            except ValueError:
-                key = ""
-            writer.writerow(
-                {
-                    "period_start": meta.period_start,
-                    "period_end": meta.period_end,
-                    "kind": meta.kind,
-                    "jurisdiction_key": key,
-                    "state": row.state,
-                    "county": row.county,
-                    "facility": row.facility,
-                    "citizenship": row.citizenship,
-                    "criminal_activity": row.criminal_activity,
-                    "conviction_status": row.conviction_status or "",
-                    "detainer_issued": row.detainer_issued or "",
-                    "detainer_declined": row.detainer_declined or "",
-                    "page": row.page,
-                    "report_sha256": meta.sha256,
-                }
-            )
+    writer.writerows(release_rows(reports))
 
 
 @cli.command()
@@ -478,6 +436,159 @@ def demo(obj: Context, stages: str | None) -> None:
     from ddor.demo import run_demo
 
     sys.exit(run_demo(obj.config_path, stages.split(",") if stages else None, obj.verbose))
+
+
+@cli.command()
+@click.argument("jurisdiction")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@pass_ctx
+def history(obj: Context, jurisdiction: str, fmt: str) -> None:
+    """A jurisdiction's series across all stored good reports: issued (Section I), declined
+    (Section II), whether Section III lists a policy. JURISDICTION is "COUNTY,STATE" in any
+    spelling, or a key.
+
+    Example: ddor history "Travis County, TX"
+    """
+    from monitor.tables import series_rows
+    from parsers.jurisdictions import jurisdiction_key, split_county_state
+
+    if ":" in jurisdiction:
+        key = jurisdiction
+    else:
+        county, state = split_county_state(jurisdiction)
+        if state is None:
+            fail(f'{jurisdiction!r}: give the state too, e.g. "Travis County, TX"')
+        key = jurisdiction_key(county, state or "")
+    reports = [r.report for r in obj.store().reports(statuses=("good",))]
+    rows = series_rows(reports, only_key=key)
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    if not rows:
+        fail(f"{key}: not in any stored report", EXIT_FAILED)
+    table = Table("kind", "period", "issued", "declined", "policy", title=f"{rows[0]['label']} ({key})")
+    for row in rows:
+        issued = "" if row["issued"] is None else f"{row['issued']:,}"
+        table.add_row(
+            row["kind"],
+            f"{row['period_start']}..{row['period_end']}",
+            issued,
+            str(row["declined"]),
+            "yes" if row["has_policy"] else "",
+        )
+    Console().print(table)
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["csv", "json", "xlsx"]), default="csv", show_default=True)
+@click.option(
+    "--table",
+    "which",
+    type=click.Choice(["releases", "series", "policies"]),
+    default="releases",
+    show_default=True,
+    help="For csv/json (xlsx holds all three, a sheet each).",
+)
+@click.option("--out", type=click.Path(dir_okay=False), help="Write here instead of stdout (required for xlsx).")
+@pass_ctx
+def export(obj: Context, fmt: str, which: str, out: str | None) -> None:
+    """Export the stored good reports: release cases (one row per Section II record), the
+    per-jurisdiction series, or the policy table with first/last seen.
+
+    Example: ddor export --format xlsx --out ddor.xlsx
+    """
+    from monitor import tables
+
+    reports = [r.report for r in obj.store().reports(statuses=("good",))]
+    builders = {
+        "releases": (tables.release_rows, tables.RELEASE_COLUMNS),
+        "series": (tables.series_rows, tables.SERIES_COLUMNS),
+        "policies": (tables.policy_rows, tables.POLICY_COLUMNS),
+    }
+    if fmt == "xlsx":
+        if not out:
+            fail("--out: an .xlsx workbook needs a file to go to")
+        from openpyxl import Workbook
+
+        book = Workbook()
+        book.remove(book.active)
+        for name, (build_rows, columns) in builders.items():
+            sheet = book.create_sheet(name)
+            sheet.append(columns)
+            for row in build_rows(reports):
+                sheet.append([row[c] for c in columns])
+        book.save(out)
+        return
+    build_rows, columns = builders[which]
+    rows = build_rows(reports)
+    stream = open(out, "w", newline="", encoding="utf-8") if out else sys.stdout  # noqa: SIM115
+    try:
+        if fmt == "json":
+            stream.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
+        else:
+            writer = csv.DictWriter(stream, fieldnames=columns, lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(rows)
+    finally:
+        if out:
+            stream.close()
+
+
+@cli.command()
+@click.argument("sources", nargs=-1, required=True)
+@click.option("--alert", "send_alerts", is_flag=True, help="Queue and send the alerts a live run would have sent.")
+@pass_ctx
+def backfill(obj: Context, sources: tuple[str, ...], send_alerts: bool) -> None:
+    """Ingest past reports (PDF files or URLs) into the series, in period order, without
+    alerting unless --alert.
+
+    Example: ddor backfill archive/*.pdf https://www.ice.gov/doclib/ddor/ddor2017_02-04to02-10.pdf
+    """
+    from rich.progress import Progress
+
+    from ddor.backfill import backfill as run_backfill
+    from ddor.cycle import Cycle
+
+    config, store = obj.config, obj.store()
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("backfill", total=len(sources))
+
+        def step(source: str) -> None:
+            bar.update(task, advance=1, description=Path(source).name[:40])
+
+        result = run_backfill(config, store, sources, send_alerts, step)
+    table = Table("stored", "already known", "failed", "alerts queued")
+    table.add_row(str(len(result.stored)), str(len(result.known)), str(len(result.failed)), str(result.alerts))
+    Console(stderr=True).print(table)
+    for source, reason in result.failed:
+        click.echo(f"ddor: {source}: {reason}", err=True)
+    if send_alerts and result.alerts:
+        Cycle(config, store, make_destination(config)).drainer().drain()
+    sys.exit(EXIT_FAILED if result.failed else 0)
+
+
+@cli.command()
+@click.option("--workers", type=int, default=None, help="Parallel parses (default: the machine's cores).")
+@pass_ctx
+def reparse(obj: Context, workers: int | None) -> None:
+    """Re-run the current parser over every archived report, in parallel, and update the stored
+    data where it now reads differently; prints what changed.
+
+    Example: ddor reparse --workers 2
+    """
+    from ddor.backfill import reparse as run_reparse
+
+    changes, failures = run_reparse(obj.config, obj.store(), workers)
+    for change in changes:
+        click.echo(
+            f"report {change.report_id} ({change.period}): +{change.rows_added} −{change.rows_removed} rows"
+            + (f"; changed {', '.join(change.meta_changed)}" if change.meta_changed else "")
+            + (f"; now suspect: {change.problems[0]}" if change.problems else "")
+        )
+    for report_id, reason in failures:
+        click.echo(f"ddor: report {report_id}: {reason}", err=True)
+    click.echo(f"{len(changes)} report(s) changed, {len(failures)} failed", err=True)
+    sys.exit(EXIT_FAILED if failures else 0)
 
 
 @cli.group()

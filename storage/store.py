@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select, update
+from sqlalchemy import Connection, Engine, create_engine, delete, event, func, insert, select, update
 from sqlalchemy.engine import make_url
 
 from parsers.jurisdictions import jurisdiction_key
@@ -263,6 +263,29 @@ class Store:
             connection.execute(update(t.reports).where(t.reports.c.id == supersedes).values(status="superseded"))
         self._save_rows(connection, report_id, report)
         return int(report_id)
+
+    def replace_report(self, connection: Connection, report_id: int, report: Report, status: str) -> None:
+        """A re-parse of the same bytes: new data and rows for an existing report row."""
+        meta = report.report
+        connection.execute(
+            update(t.reports)
+            .where(t.reports.c.id == report_id)
+            .values(
+                kind=meta.kind,
+                title=meta.title,
+                period_start=meta.period_start,
+                period_end=meta.period_end,
+                pages=meta.pages,
+                detainers_issued=meta.detainers_issued,
+                status=status,
+                problems=json.dumps(list(report.problems)),
+                data=json.dumps(report.to_json()),
+                parsed_at=utcnow(),
+            )
+        )
+        for table in (t.issued_rows, t.declined_rows, t.policy_rows):
+            connection.execute(delete(table).where(table.c.report_id == report_id))
+        self._save_rows(connection, report_id, report)
 
     def _save_rows(self, connection: Connection, report_id: int, report: Report) -> None:
         def key(county: str, state: str, bare_county: bool = False) -> str:

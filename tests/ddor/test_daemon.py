@@ -126,9 +126,7 @@ def test_schedule_posts_a_digest_within_one_interval_and_pings_per_success(
     assert heartbeat.pings == len(good) >= 2
 
 
-def test_thirty_idle_runs_send_nothing_and_leak_nothing(
-    tmp_path: Path, mirror: MirrorServer, slack: FakeSlack
-) -> None:
+def test_thirty_idle_runs_send_nothing_and_leak_nothing(tmp_path: Path, mirror: MirrorServer, slack: FakeSlack) -> None:
     env = make_env(tmp_path, mirror, slack, {"schedule": {"interval_seconds": 2}})
     daemon = start(env)
     try:
@@ -171,9 +169,7 @@ def test_catch_up_after_a_kill_and_no_duplicates_on_quick_restarts(tmp_path: Pat
     assert len(runs(env)) == 2
 
 
-def test_second_daemon_refuses_and_crawl_no_wait_refuses_during_a_run(
-    tmp_path: Path, mirror: MirrorServer
-) -> None:
+def test_second_daemon_refuses_and_crawl_no_wait_refuses_during_a_run(tmp_path: Path, mirror: MirrorServer) -> None:
     mirror.overrides[LISTING_PATH] = hang_for(8)
     env = make_env(tmp_path, mirror, None, {"schedule": {"interval_seconds": 60, "stop_grace_seconds": 1}})
     daemon = start(env)
@@ -205,9 +201,7 @@ def test_hanging_cycle_is_killed_at_the_timeout_and_the_next_run_is_on_time(
     assert heartbeat.pings == 1  # none for the killed run
 
 
-def test_sigterm_during_a_run_exits_0_within_grace_and_leaves_no_orphans(
-    tmp_path: Path, mirror: MirrorServer
-) -> None:
+def test_sigterm_during_a_run_exits_0_within_grace_and_leaves_no_orphans(tmp_path: Path, mirror: MirrorServer) -> None:
     mirror.overrides[LISTING_PATH] = hang_for(30)
     env = make_env(tmp_path, mirror, None, {"schedule": {"interval_seconds": 60, "stop_grace_seconds": 2}})
     daemon = start(env)

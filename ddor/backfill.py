@@ -1,0 +1,152 @@
+"""``ddor backfill`` and ``ddor reparse``: bring past reports into the series, and re-run
+the current parser over the archive. Wiring over archive, parser, store and alerts."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import requests
+
+from ddor.config import Config
+from ddor.cycle import parse_limits, thresholds
+from monitor.alerts import alerts_for_new_report, suspect_alert
+from monitor.diff import diff_rows
+from parsers.errors import ParseError
+from parsers.isolated import Limits, parse_isolated
+from parsers.models import Report
+from storage import Archive, Store
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class BackfillResult:
+    stored: list[str] = field(default_factory=list)
+    known: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    alerts: int = 0
+
+
+def fetch_source(source: str, config: Config) -> bytes:
+    """A report's bytes from a local file or an http(s) URL (size-capped, TLS verified)."""
+    if urlsplit(source).scheme in ("http", "https"):
+        cap = config.source.max_download_bytes
+        with requests.get(
+            source,
+            timeout=config.source.request_timeout_seconds,
+            stream=True,
+            headers={"User-Agent": config.source.user_agent},
+        ) as response:
+            response.raise_for_status()
+            chunks, size = [], 0
+            for chunk in response.iter_content(65536):
+                size += len(chunk)
+                if size > cap:
+                    raise ValueError(f"over the {cap:,}-byte limit (source.max_download_bytes)")
+                chunks.append(chunk)
+            return b"".join(chunks)
+    return Path(source).read_bytes()
+
+
+def backfill(config: Config, store: Store, sources: Sequence[str], alert: bool, progress: Progress) -> BackfillResult:
+    result = BackfillResult()
+    archive = Archive(config.archive_path)
+    parsed: list[tuple[Report, str]] = []
+    for source in sources:
+        progress(source)
+        url = source if urlsplit(source).scheme in ("http", "https") else Path(source).resolve().as_uri()
+        try:
+            sha = archive.write(fetch_source(source, config))
+            if store.report_by_sha(sha):
+                result.known.append(source)
+                continue
+            parsed.append((parse_isolated(archive.read(sha), parse_limits(config)), url))
+        except ParseError as exc:
+            result.failed.append((source, f"{exc.kind}: {exc.reason}"))
+        except (OSError, ValueError, requests.RequestException) as exc:
+            result.failed.append((source, f"{type(exc).__name__}: {exc}"))
+    # In period order, so each report's predecessor is already stored when it arrives.
+    for report, url in sorted(parsed, key=lambda item: item[0].report.period_start):
+        status = "suspect" if report.suspect else "good"
+        alerts = []
+        if alert:
+            series = [(r.report, r.url) for r in store.reports(kind=report.report.kind, statuses=("good",))]
+            alerts = (
+                [suspect_alert(report, url)]
+                if report.suspect
+                else alerts_for_new_report(report, url, series, thresholds(config), config.alerts.trailing_reports)
+            )
+        with store.transaction() as connection:
+            report_id = store.save_report(connection, report, url, status)
+            store.record_document(connection, url, report.report.sha256, 0, None, None, "report")
+            result.alerts += store.add_alerts(connection, alerts, report_id)
+        result.stored.append(url)
+    return result
+
+
+@dataclass
+class ReparseChange:
+    report_id: int
+    period: str
+    rows_added: int
+    rows_removed: int
+    meta_changed: list[str]
+    problems: list[str]
+
+
+def _parse_stored(archive: Archive, limits: Limits, sha: str) -> Report | ParseError:
+    try:
+        return parse_isolated(archive.read(sha), limits)
+    except ParseError as exc:
+        return exc
+    except OSError as exc:
+        return ParseError(f"archive file unreadable: {exc.strerror}")
+
+
+def reparse(
+    config: Config, store: Store, workers: int | None = None, progress: Progress | None = None
+) -> tuple[list[ReparseChange], list[tuple[int, str]]]:
+    """Re-parse every stored report from the archive, in parallel (one parse child per worker),
+    and update the stored data where the current parser reads it differently."""
+    archive = Archive(config.archive_path)
+    stored = store.reports()
+    limits = parse_limits(config)
+    with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
+        results = list(pool.map(lambda r: _parse_stored(archive, limits, r.sha256), stored))
+    changes: list[ReparseChange] = []
+    failures: list[tuple[int, str]] = []
+    for old, new in zip(stored, results, strict=True):
+        if progress:
+            progress(old.sha256)
+        if isinstance(new, ParseError):
+            failures.append((old.id, f"{new.kind}: {new.reason}"))
+            continue
+        if new.to_json() == old.report.to_json():
+            continue
+        rows = diff_rows(old.report, new)
+        meta = [
+            name for name, value in dataclasses.asdict(new.report).items() if getattr(old.report.report, name) != value
+        ]
+        status = old.status if old.status == "superseded" else ("suspect" if new.suspect else "good")
+        with store.transaction() as connection:
+            store.replace_report(connection, old.id, new, status)
+        changes.append(
+            ReparseChange(
+                old.id,
+                f"{old.period_start}..{old.period_end}",
+                sum(1 for c in rows if c.change == "added"),
+                sum(1 for c in rows if c.change == "removed"),
+                meta,
+                list(new.problems),
+            )
+        )
+    return changes, failures
+
+
+__all__ = ["BackfillResult", "ReparseChange", "backfill", "reparse"]
