@@ -206,20 +206,37 @@ def write_release_csv(reports: list[Any], stream: Any) -> None:
 
 
 @cli.command()
+@click.option(
+    "--standby/--no-standby",
+    default=None,
+    help="When another daemon holds the store: wait and take over when it dies (default on "
+    "PostgreSQL), or refuse with exit 2 (default on SQLite).",
+)
 @pass_ctx
-def daemon(obj: Context) -> None:
+def daemon(obj: Context, standby: bool | None) -> None:
     """Run the scheduler in the foreground; SIGTERM/SIGINT stop it cleanly, SIGHUP reloads config.
 
     Example: ddor --config /etc/ddor/config.yaml daemon
     """
+    import logging
+    import signal
+
     from ddor.daemon import Daemon
 
     config, store = obj.config, obj.store()
     lock = Lock(config, store, "daemon")
+    if standby is None:
+        standby = not store.is_sqlite  # a team's shared database: a second machine is a hot spare
     try:
         lock.acquire(wait=False)
     except LockBusy as exc:
-        fail(f"{exc}; refusing to start a second daemon")
+        if not standby:
+            fail(f"{exc}; refusing to start a second daemon")
+        logging.getLogger("ddor.daemon").warning("standby: %s; taking over when it stops", exc)
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        lock.acquire(wait=True)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        logging.getLogger("ddor.daemon").warning("standby: lock acquired, now the active daemon")
     try:
         Daemon(obj.config_path and Path(obj.config_path) or default_config_path(None), config, store, obj.verbose).run()
     finally:

@@ -21,7 +21,11 @@ def test_backfill_in_period_order_without_alerts_then_history_and_exports(tmp_pa
     store = env.store()
     stored = store.reports()
     assert [(r.kind, r.period_start) for r in stored] == [
-        ("weekly", "2017-01-28"), ("weekly", "2017-02-04"), ("weekly", "2017-02-11"), ("quarterly", "2018-01-01")]
+        ("weekly", "2017-01-28"),
+        ("weekly", "2017-02-04"),
+        ("weekly", "2017-02-11"),
+        ("quarterly", "2018-01-01"),
+    ]
     assert store.alerts() == []
     assert env.run("backfill", FILES[0]).returncode == 0  # already known: nothing new
     assert len(env.store().reports()) == 4
@@ -63,8 +67,12 @@ def test_xlsx_export_opens_and_matches_the_stored_rows(tmp_path: Path) -> None:
     assert len(releases) == 206
     assert list(releases["facility"]) == [r["facility"] for r in truth]
     assert list(releases["page"]) == [r["page"] for r in truth]
-    assert len(sheets["policies"]) == len({(p["jurisdiction"], p["state"], p["policy"], p["criteria"],
-                                            p["date_enacted"]) for p in expected(REPORT_STEMS[0])["policies"]})
+    assert len(sheets["policies"]) == len(
+        {
+            (p["jurisdiction"], p["state"], p["policy"], p["criteria"], p["date_enacted"])
+            for p in expected(REPORT_STEMS[0])["policies"]
+        }
+    )
 
 
 def test_backfill_with_alert_sends_what_a_live_run_would(tmp_path: Path, slack: FakeSlack) -> None:
