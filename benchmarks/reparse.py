@@ -67,8 +67,9 @@ def main() -> int:
         one = timed(config, 1)
         many = timed(config, cores)
     ratio = many / one
-    print(f"reparse of {args.reports} archived reports: 1 worker {one:.1f} s, {cores} workers {many:.1f} s "
-          f"({ratio:.2f}×)")
+    print(
+        f"reparse of {args.reports} archived reports: 1 worker {one:.1f} s, {cores} workers {many:.1f} s ({ratio:.2f}×)"
+    )
     verdict = "OK" if ratio <= TARGET else "MISSED"
     print(f"target: {cores} workers ≤ {TARGET}× one worker → {verdict}")
     return 0 if verdict == "OK" else 1

@@ -235,15 +235,7 @@ class Cycle:
             known = self.store.report_by_sha(sha)
             if known is not None:  # same bytes at a new URL: an alias, not a new report
                 with self.store.transaction() as connection:
-                    self.store.record_document(
-                        connection,
-                        url,
-                        sha,
-                        doc.get("size", 0),
-                        links.get(url, {}).get("text"),
-                        links.get(url, {}).get("date_line"),
-                        "alias",
-                    )
+                    self._record(connection, doc, links, "alias")
                 continue
             try:
                 report = parse_isolated(self.archive.read(sha), parse_limits(self.config))
@@ -251,15 +243,7 @@ class Cycle:
                 result.quarantined.append(url)
                 self.store.quarantine(sha, url, exc.kind, exc.reason)
                 with self.store.transaction() as connection:
-                    self.store.record_document(
-                        connection,
-                        url,
-                        sha,
-                        doc.get("size", 0),
-                        links.get(url, {}).get("text"),
-                        links.get(url, {}).get("date_line"),
-                        "quarantined",
-                    )
+                    self._record(connection, doc, links, "quarantined")
                     self.store.add_alerts(connection, [build.quarantine_alert(sha, url, exc.kind, exc.reason)])
                     self.store.add_alerts(
                         connection,
@@ -274,6 +258,12 @@ class Cycle:
                 )
             parsed.append((url, report))
         return parsed
+
+    def _record(self, connection: Any, doc: dict[str, Any], links: dict[str, Any], status: str) -> None:
+        link = links.get(doc["url"], {})
+        self.store.record_document(
+            connection, doc["url"], doc["sha256"], doc.get("size", 0), link.get("text"), link.get("date_line"), status
+        )
 
     def _store_report(self, url: str, report: Report, link: dict[str, Any], result: CycleResult) -> None:
         sha = report.report.sha256

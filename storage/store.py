@@ -11,10 +11,10 @@ import hashlib
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, delete, event, func, insert, select, update
+from sqlalchemy import Connection, Engine, Table, create_engine, delete, event, func, insert, select, update
 from sqlalchemy.engine import make_url
 
 from parsers.jurisdictions import jurisdiction_key
@@ -288,67 +288,26 @@ class Store:
         self._save_rows(connection, report_id, report)
 
     def _save_rows(self, connection: Connection, report_id: int, report: Report) -> None:
+        """Each section's rows; the columns are the record's fields plus the report and key."""
+
         def key(county: str, state: str, bare_county: bool = False) -> str:
             try:
                 return jurisdiction_key(county, state, bare_county)
             except ValueError:
                 return f"?:{county}"
 
-        if report.issued:
-            connection.execute(
-                insert(t.issued_rows),
-                [
-                    {
-                        "report_id": report_id,
-                        "seq": i,
-                        "jurisdiction_key": key(r.county, r.state, True),
-                        "county": r.county,
-                        "state": r.state,
-                        "issued_detainers": r.issued_detainers,
-                        "page": r.page,
-                    }
-                    for i, r in enumerate(report.issued)
-                ],
-            )
-        if report.declined:
-            connection.execute(
-                insert(t.declined_rows),
-                [
-                    {
-                        "report_id": report_id,
-                        "seq": i,
-                        "jurisdiction_key": key(r.county, r.state),
-                        "state": r.state,
-                        "county": r.county,
-                        "facility": r.facility,
-                        "citizenship": r.citizenship,
-                        "criminal_activity": r.criminal_activity,
-                        "conviction_status": r.conviction_status,
-                        "detainer_issued": r.detainer_issued,
-                        "detainer_declined": r.detainer_declined,
-                        "page": r.page,
-                    }
-                    for i, r in enumerate(report.declined)
-                ],
-            )
-        if report.policies:
-            connection.execute(
-                insert(t.policy_rows),
-                [
-                    {
-                        "report_id": report_id,
-                        "seq": i,
-                        "jurisdiction_key": key(r.jurisdiction, r.state),
-                        "jurisdiction": r.jurisdiction,
-                        "state": r.state,
-                        "policy": r.policy,
-                        "criteria": r.criteria,
-                        "date_enacted": r.date_enacted,
-                        "page": r.page,
-                    }
-                    for i, r in enumerate(report.policies)
-                ],
-            )
+        sections: list[tuple[Table, list[tuple[Any, str]]]] = [
+            (t.issued_rows, [(r, key(r.county, r.state, True)) for r in report.issued]),
+            (t.declined_rows, [(r, key(r.county, r.state)) for r in report.declined]),
+            (t.policy_rows, [(r, key(r.jurisdiction, r.state)) for r in report.policies]),
+        ]
+        for table, keyed_rows in sections:
+            if keyed_rows:
+                values = [
+                    {**asdict(row), "report_id": report_id, "seq": seq, "jurisdiction_key": row_key}
+                    for seq, (row, row_key) in enumerate(keyed_rows)
+                ]
+                connection.execute(insert(table), values)
 
     def _stored(self, row: Any) -> StoredReport:
         return StoredReport(
