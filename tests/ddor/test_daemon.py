@@ -213,3 +213,26 @@ def test_sigterm_during_a_run_exits_0_within_grace_and_leaves_no_orphans(tmp_pat
     for pid in children:
         assert not Path(f"/proc/{pid}").exists() or "(zombie)" in Path(f"/proc/{pid}/status").read_text()
     assert runs(env)[-1]["outcome"] == "killed"
+
+
+def test_sighup_reloads_and_refuses_a_bad_config(tmp_path: Path, mirror: MirrorServer) -> None:
+    env = make_env(tmp_path, mirror, None, {"schedule": {"interval_seconds": 60}})
+    good = env.config_path.read_text()
+    store = env.store()  # opened with the good config: the test's own view of the outbox
+    daemon = start(env)
+    try:
+        assert wait_for(lambda: len(finished(env)) == 1, 20)
+        env.config_path.write_text(good + "alerts:\n  floor: many\n")
+        daemon.send_signal(signal.SIGHUP)
+
+        assert wait_for(lambda: any(a.key.startswith("ops:config:failing") for a in store.alerts()), 10)
+        assert daemon.poll() is None  # the old configuration stays in force
+        env.config_path.write_text(good)
+        daemon.send_signal(signal.SIGHUP)
+        time.sleep(1)
+        assert daemon.poll() is None
+        assert "configuration reloaded" in (env.root / "daemon.log").read_text()
+        assert stop(daemon) == 0
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()

@@ -149,3 +149,11 @@ def test_alert_test_sends_a_realistic_digest_and_an_ops_alert(tmp_path: Path, sl
         assert marker in text
     dry = env.run("alert", "test", "--dry-run")
     assert dry.returncode == 0 and '"blocks"' in dry.stdout and len(slack.alerts()) == 2
+
+
+def test_posts_to_one_channel_are_at_least_a_second_apart(store: Store, slack: FakeSlack) -> None:
+    queue(store, _note("t1"), _note("t2"), _note("t3"))
+    destination = SlackWebDestination(slack.token, slack.base_url)
+    Drainer(store, destination, "#ddor-alerts", "#ddor-ops", min_interval=1.0).drain()
+    stamps = [m["at"] for m in slack.ledger]
+    assert len(stamps) == 3 and all(b - a >= 0.95 for a, b in zip(stamps, stamps[1:], strict=False))
