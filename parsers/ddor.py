@@ -99,7 +99,7 @@ POLICY_TABLE = TableSpec(
     frozenset({"for", "detainer", "detainers", "of"}),
 )
 
-_HEADING = re.compile(r"^Section\s+(IV|III|II|I)\s*[:.\-–—]")
+_HEADING = re.compile(r"^Section\s+(IV|III|II|I)\s*[:.\-–—]", re.IGNORECASE)
 _FOOTER = re.compile(r"^(page\s+)?\d{1,4}(\s+(of|/)\s+\d{1,4})?$", re.IGNORECASE)
 _MONTHS = {
     m: i
@@ -200,7 +200,7 @@ class _Section:
 def _sections(lines: Sequence[Line]) -> dict[str, _Section]:
     """Each section's lines, heading first. The last heading of each number wins, in order,
     so the table of contents on page 1 (the same headings, earlier) is passed over."""
-    found = [(i, m.group(1)) for i, line in enumerate(lines) if (m := _HEADING.match(line.text))]
+    found = [(i, m.group(1).upper()) for i, line in enumerate(lines) if (m := _HEADING.match(line.text))]
     chosen: dict[str, int] = {}
     limit = len(lines)
     for number in ("IV", "III", "II", "I"):

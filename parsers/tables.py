@@ -83,13 +83,14 @@ class HeaderGroup:
         return " ".join(w.text for w in sorted(self.words, key=lambda w: (-w.y, w.x0)))
 
 
-def _fold_word(text: str) -> str:
-    return re.sub(r"[^a-z]", "", text.lower())
+def _tokens(text: str) -> list[str]:
+    """Header words, lower case: ``County/Jurisdiction`` → ``county``, ``jurisdiction``."""
+    return re.findall(r"[a-z]+", text.lower())
 
 
 def is_header_line(line: Line, vocabulary: frozenset[str]) -> bool:
     """True when every word of the line is one of the table's header words."""
-    folded = [word for word in (_fold_word(w.text) for w in line.words) if word]
+    folded = [token for word in line.words for token in _tokens(word.text)]
     return bool(folded) and all(word in vocabulary for word in folded)
 
 
@@ -125,7 +126,7 @@ def label_groups(groups: Sequence[HeaderGroup], specs: Sequence[ColumnSpec]) -> 
         return None
     names: list[str] = []
     for group, spec in zip(groups, specs, strict=True):
-        words = {_fold_word(w.text) for w in group.words}
+        words = {token for w in group.words for token in _tokens(w.text)}
         if not words & spec.keywords:
             return None
         names.append(spec.name)

@@ -16,6 +16,7 @@ VARIANTS = {
     ),
     "courier-centred-cells": Variant(font="Courier", bold="Courier-Bold", size=7, valign="MIDDLE"),
     "no-repeated-header-no-grid": Variant(repeat_header=False, grid=False, size=10),
+    "other-header-wording": Variant(font="Helvetica", bold="Helvetica-Bold", alt_wording=True),
 }
 
 

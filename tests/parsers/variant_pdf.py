@@ -29,6 +29,29 @@ class Variant:
     repeat_header: bool = True
     grid: bool = True
     period_style: str = "long"  # long: "January 28, 2017 – February 3, 2017"; short: "Jan 28 – Feb 3, 2017"
+    # Other wording seen in descriptions of the report: "County/Jurisdiction", "Detainer
+    # Issued Date", upper-case section headings.
+    alt_wording: bool = False
+
+
+DECLINED_HEADER = [
+    "State",
+    "County",
+    "Facility",
+    "Citizenship",
+    "Notable Criminal Activity",
+    "Detainer Issued",
+    "Detainer Declined",
+]
+DECLINED_ALT_HEADER = [
+    "State",
+    "County/Jurisdiction",
+    "Facility",
+    "Country of Citizenship",
+    "Notable Criminal Activity",
+    "Detainer Issued Date",
+    "Detainer Declined Date",
+]
 
 
 def _mdy(iso: str) -> str:
@@ -131,15 +154,7 @@ def render(
         ),
         Paragraph(f"Section II: Jurisdictions with Recorded Declined Detainers between {escape(long_period)}", head),
         table(
-            [
-                "State",
-                "County",
-                "Facility",
-                "Citizenship",
-                "Notable Criminal Activity",
-                "Detainer Issued",
-                "Detainer Declined",
-            ],
+            DECLINED_ALT_HEADER if variant.alt_wording else DECLINED_HEADER,
             [
                 [
                     r["state"],
@@ -173,6 +188,13 @@ def render(
         canvas.setFont(variant.font, variant.size)
         canvas.drawCentredString(pagesize[0] / 2, 0.5 * inch, f"Page {document.page}")
 
+    if variant.alt_wording:
+        story = [
+            Paragraph(item.text.upper(), head)
+            if isinstance(item, Paragraph) and item.text.startswith("Section ")
+            else item
+            for item in story
+        ]
     out = io.BytesIO()
     SimpleDocTemplate(out, pagesize=pagesize, title=meta["title"]).build(story, onFirstPage=footer, onLaterPages=footer)
     return out.getvalue()
