@@ -613,6 +613,18 @@ def db() -> None:
     """Database maintenance."""
 
 
+@db.command("metadata")
+@click.option("--database", default="ddor", show_default=True, help="The database name Datasette will show.")
+def db_metadata(database: str) -> None:
+    """Print Datasette metadata (table and column descriptions) for the store.
+
+    Example: ddor db metadata > metadata.json && datasette data/ddor.sqlite3 -m metadata.json
+    """
+    from storage.schema import datasette_metadata
+
+    click.echo(json.dumps(datasette_metadata(database), indent=2))
+
+
 @db.command("upgrade")
 @pass_ctx
 def db_upgrade(obj: Context) -> None:

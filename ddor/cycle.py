@@ -101,6 +101,26 @@ def crawl_in_child(config: Config, validators: dict[str, Any], verbose: bool = F
         return result
 
 
+def crawl_outcome(crawl: dict[str, Any]) -> dict[str, Any]:
+    """What a crawl did, for the runs table: pages fetched, links found, documents by status,
+    errors by kind, Scrapy's finish reason."""
+    documents = crawl.get("documents", [])
+    errors: dict[str, int] = {}
+    for error in crawl.get("errors", []):
+        errors[error.get("kind", "unknown")] = errors.get(error.get("kind", "unknown"), 0) + 1
+    if "failed" in crawl:
+        errors["crawl_process"] = 1
+    return {
+        "pages_fetched": (crawl.get("stats") or {}).get("response_received_count", 0),
+        "listing_status": (crawl.get("listing") or {}).get("status"),
+        "report_links": len(crawl.get("links", [])),
+        "documents_downloaded": sum(1 for d in documents if d.get("status") == 200),
+        "documents_unchanged": sum(1 for d in documents if d.get("status") == 304),
+        "errors": errors,
+        "finish_reason": crawl.get("finish_reason") or crawl.get("failed"),
+    }
+
+
 def listing_failure(result: dict[str, Any], known_urls: list[str]) -> str | None:
     """Why this crawl's listing cannot be trusted at all (nothing from it is used), or None."""
     if "failed" in result:
@@ -158,6 +178,7 @@ class Cycle:
         RUN_ID.set(run_id)
         result = CycleResult(run_id, "ok")
         self.store.start_run(run_id, self.trigger)
+        crawl: dict[str, Any] = {}
         try:
             crawl = crawl_in_child(self.config, self.store.validators(), self.verbose)
             self._handle_crawl(crawl, result)
@@ -166,6 +187,7 @@ class Cycle:
             result.outcome = "failed"
             result.errors.append(f"{type(exc).__name__}: {exc}")
         stats = {
+            **crawl_outcome(crawl),
             "new_reports": result.new_reports,
             "corrections": result.corrections,
             "quarantined": result.quarantined,

@@ -75,11 +75,11 @@ issued_rows = Table(
     metadata,
     Column("report_id", Integer, ForeignKey("reports.id"), primary_key=True),
     Column("seq", Integer, primary_key=True),
-    Column("jurisdiction_key", String(200), nullable=False),
+    Column("jurisdiction_key", String(200), nullable=False, comment="STATE:county, e.g. TX:travis; CA:* = whole state"),
     Column("county", Text, nullable=False),
     Column("state", String(2), nullable=False),
-    Column("issued_detainers", Integer, nullable=False),
-    Column("page", Integer, nullable=False),
+    Column("issued_detainers", Integer, nullable=False, comment="detainers ICE issued to it in the period"),
+    Column("page", Integer, nullable=False, comment="PDF page (1-based) where the row starts"),
     comment="Section I: detainers issued to the top non-cooperative jurisdictions",
 )
 declined_rows = Table(
@@ -87,16 +87,16 @@ declined_rows = Table(
     metadata,
     Column("report_id", Integer, ForeignKey("reports.id"), primary_key=True),
     Column("seq", Integer, primary_key=True),
-    Column("jurisdiction_key", String(200), nullable=False),
+    Column("jurisdiction_key", String(200), nullable=False, comment="STATE:county, e.g. TX:travis; CA:* = whole state"),
     Column("state", String(2), nullable=False),
     Column("county", Text, nullable=False),
-    Column("facility", Text, nullable=False),
+    Column("facility", Text, nullable=False, comment="jail or facility, as ICE's systems spell it"),
     Column("citizenship", Text, nullable=False),
-    Column("criminal_activity", Text, nullable=False),
-    Column("conviction_status", String(10)),
-    Column("detainer_issued", String(10)),
-    Column("detainer_declined", String(10)),
-    Column("page", Integer, nullable=False),
+    Column("criminal_activity", Text, nullable=False, comment="the offence, without the Convicted/Charged marker"),
+    Column("conviction_status", String(10), comment="convicted | charged | NULL when not stated"),
+    Column("detainer_issued", String(10), comment="ISO date the detainer was issued"),
+    Column("detainer_declined", String(10), comment="ISO date it was recorded as declined"),
+    Column("page", Integer, nullable=False, comment="PDF page (1-based) where the row starts"),
     comment="Section II: one row per person released despite a detainer",
 )
 policy_rows = Table(
@@ -104,13 +104,13 @@ policy_rows = Table(
     metadata,
     Column("report_id", Integer, ForeignKey("reports.id"), primary_key=True),
     Column("seq", Integer, primary_key=True),
-    Column("jurisdiction_key", String(200), nullable=False),
+    Column("jurisdiction_key", String(200), nullable=False, comment="STATE:county, e.g. TX:travis; CA:* = whole state"),
     Column("jurisdiction", Text, nullable=False),
     Column("state", String(2), nullable=False),
     Column("policy", Text, nullable=False),
     Column("criteria", Text, nullable=False),
-    Column("date_enacted", String(40), nullable=False),
-    Column("page", Integer, nullable=False),
+    Column("date_enacted", String(40), nullable=False, comment="as printed (Jul-14 or an ISO date)"),
+    Column("page", Integer, nullable=False, comment="PDF page (1-based) where the row starts"),
     comment="Section III: jurisdictions with policies restricting cooperation",
 )
 notes = Table(
@@ -175,6 +175,18 @@ health = Table(
     Column("last_error", Text),
     comment="consecutive failures per check, for ops alerts and their resolution",
 )
+
+
+def datasette_metadata(database: str = "ddor") -> dict[str, object]:
+    """Datasette's metadata (``datasette DB -m metadata.json``): the schema's table and column
+    comments, since SQLite itself keeps no comments."""
+    tables: dict[str, object] = {}
+    for table in metadata.sorted_tables:
+        if table.name == "schema_version":
+            continue
+        columns = {column.name: column.comment for column in table.columns if column.comment}
+        tables[table.name] = {"description": table.comment or "", "columns": columns}
+    return {"title": "ddor-watch: ICE Declined Detainer Outcome Reports", "databases": {database: {"tables": tables}}}
 
 
 def _create_v1(connection: Connection) -> None:

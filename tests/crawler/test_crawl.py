@@ -294,3 +294,31 @@ def test_kill_9_during_download_never_leaves_a_truncated_file(tmp_path: Path, mi
     assert result.returncode == 0, result.stderr
     assert len(env.store().reports()) == 1
     assert not list((tmp_path / "archive").rglob(".part-*"))
+
+
+def test_each_crawl_records_its_outcome(tmp_path: Path, mirror: MirrorServer) -> None:
+    import json
+
+    env = make_env(tmp_path, mirror, None)
+    mirror.stage = "2017-03-29"
+    assert env.run("crawl").returncode == 0
+    assert env.run("crawl").returncode == 0
+    first, second = (json.loads(r["stats"]) for r in reversed(env.store().last_runs(2)))
+    assert first["listing_status"] == 200 and first["report_links"] == 2 and first["documents_downloaded"] == 2
+    assert first["finish_reason"] == "finished" and first["errors"] == {} and first["pages_fetched"] >= 3
+    assert len(first["new_reports"]) == 2
+    assert second["listing_status"] == 304 and second["documents_downloaded"] == 0
+
+
+def test_redirect_chain_is_cut_and_nothing_stored(tmp_path: Path, mirror: MirrorServer) -> None:
+    for hop in range(10):
+        mirror.overrides[f"/doclib/ddor/hop{hop}.pdf"] = respond(
+            302, headers={"Location": f"/doclib/ddor/hop{hop + 1}.pdf"}, times=10
+        )
+    mirror.overrides[R1] = respond(302, headers={"Location": "/doclib/ddor/hop0.pdf"}, times=10)
+    env = make_env(tmp_path, mirror, None)
+    result = env.run("crawl")
+    assert result.returncode == 1 and "report download(s) failed" in result.stderr
+    hops = [e.path for e in mirror.log if e.path.startswith("/doclib/ddor/hop")]
+    assert len(hops) <= 5  # REDIRECT_MAX_TIMES
+    assert env.store().reports() == []

@@ -74,3 +74,17 @@ def test_archive_is_content_addressed_and_atomic(tmp_path: Path) -> None:
     assert archive.clean_stale() == 1 and not stale.exists()
     with pytest.raises(ValueError):
         archive.path_for("../../etc/passwd")
+
+
+def test_datasette_metadata_describes_every_table() -> None:
+    import json
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "ddor", "db", "metadata"], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    tables = json.loads(result.stdout)["databases"]["ddor"]["tables"]
+    assert {"reports", "declined_rows", "issued_rows", "policy_rows", "alerts", "runs"} <= set(tables)
+    assert all(table["description"] for table in tables.values())
+    assert "Convicted/Charged" in tables["declined_rows"]["columns"]["criminal_activity"]
