@@ -55,6 +55,19 @@ def parse_limits(config: Config) -> Limits:
     return Limits(p.timeout_seconds, p.memory_mb, p.max_pages, p.max_bytes)
 
 
+def crawl_source(config: Config) -> dict[str, Any]:
+    """The ``source`` settings the crawl child needs (its job file is JSON, not a Config)."""
+    fields = (
+        "user_agent",
+        "download_delay_seconds",
+        "max_download_bytes",
+        "request_timeout_seconds",
+        "retries",
+        "crawl_timeout_seconds",
+    )
+    return {name: getattr(config.source, name) for name in fields}
+
+
 def crawl_in_child(config: Config, validators: dict[str, Any], verbose: bool = False) -> dict[str, Any]:
     """Run crawler.run in a fresh interpreter; kill its process group when it overruns."""
     parts = urlsplit(config.source.url)
@@ -64,17 +77,7 @@ def crawl_in_child(config: Config, validators: dict[str, Any], verbose: bool = F
         "archive_dir": str(config.archive_path),
         "allowed_domains": list(config.source_domains),
         "allowed_origins": [f"{parts.scheme}://{parts.netloc}"],
-        "source": {
-            k: getattr(config.source, k)
-            for k in (
-                "user_agent",
-                "download_delay_seconds",
-                "max_download_bytes",
-                "request_timeout_seconds",
-                "retries",
-                "crawl_timeout_seconds",
-            )
-        },
+        "source": crawl_source(config),
         "log_level": "INFO" if verbose else "WARNING",
     }
     with tempfile.TemporaryDirectory(prefix="ddor-crawl-") as work:

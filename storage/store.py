@@ -26,6 +26,23 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def _report_values(report: Report, status: str) -> dict[str, Any]:
+    """The ``reports`` columns that come from a parse (shared by insert and re-parse)."""
+    meta = report.report
+    return {
+        "kind": meta.kind,
+        "title": meta.title,
+        "period_start": meta.period_start,
+        "period_end": meta.period_end,
+        "pages": meta.pages,
+        "detainers_issued": meta.detainers_issued,
+        "status": status,
+        "problems": json.dumps(list(report.problems)),
+        "data": json.dumps(report.to_json()),
+        "parsed_at": utcnow(),
+    }
+
+
 class StoreError(Exception):
     """The store could not be opened or is at an unexpected schema version."""
 
@@ -242,21 +259,7 @@ class Store:
         meta = report.report
         report_id = connection.execute(
             insert(t.reports)
-            .values(
-                sha256=meta.sha256,
-                url=url,
-                kind=meta.kind,
-                title=meta.title,
-                period_start=meta.period_start,
-                period_end=meta.period_end,
-                pages=meta.pages,
-                detainers_issued=meta.detainers_issued,
-                status=status,
-                problems=json.dumps(list(report.problems)),
-                supersedes=supersedes,
-                data=json.dumps(report.to_json()),
-                parsed_at=utcnow(),
-            )
+            .values(sha256=meta.sha256, url=url, supersedes=supersedes, **_report_values(report, status))
             .returning(t.reports.c.id)
         ).scalar_one()
         if supersedes is not None:
@@ -266,22 +269,8 @@ class Store:
 
     def replace_report(self, connection: Connection, report_id: int, report: Report, status: str) -> None:
         """A re-parse of the same bytes: new data and rows for an existing report row."""
-        meta = report.report
         connection.execute(
-            update(t.reports)
-            .where(t.reports.c.id == report_id)
-            .values(
-                kind=meta.kind,
-                title=meta.title,
-                period_start=meta.period_start,
-                period_end=meta.period_end,
-                pages=meta.pages,
-                detainers_issued=meta.detainers_issued,
-                status=status,
-                problems=json.dumps(list(report.problems)),
-                data=json.dumps(report.to_json()),
-                parsed_at=utcnow(),
-            )
+            update(t.reports).where(t.reports.c.id == report_id).values(**_report_values(report, status))
         )
         for table in (t.issued_rows, t.declined_rows, t.policy_rows):
             connection.execute(delete(table).where(table.c.report_id == report_id))

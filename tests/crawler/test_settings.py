@@ -5,21 +5,11 @@ from __future__ import annotations
 from crawler.middlewares import origin, retry_after_seconds
 from crawler.settings import crawl_settings
 from ddor.config import Config
+from ddor.cycle import crawl_source
 
 
 def settings() -> dict:
-    source = {
-        k: getattr(Config().source, k)
-        for k in (
-            "user_agent",
-            "download_delay_seconds",
-            "max_download_bytes",
-            "request_timeout_seconds",
-            "retries",
-            "crawl_timeout_seconds",
-        )
-    }
-    return crawl_settings(source, ["https://www.ice.gov"], "WARNING")
+    return crawl_settings(crawl_source(Config()), ["https://www.ice.gov"], "WARNING")
 
 
 def test_polite_closed_and_bounded() -> None:

@@ -26,7 +26,7 @@ class Fault:
 
 @dataclass
 class FakeSlack:
-    token: str = "xoxb-test-token-0000"
+    token: str = "fake-bot-token-for-tests"
     ledger: list[dict[str, Any]] = field(default_factory=list)
     uploads: list[dict[str, Any]] = field(default_factory=list)
     webhook_ledger: list[dict[str, Any]] = field(default_factory=list)

@@ -78,7 +78,7 @@ def test_channel_not_found_is_dead_after_one_attempt(store: Store, slack: FakeSl
 def test_invalid_auth_is_dead_and_the_token_is_never_logged(
     store: Store, slack: FakeSlack, caplog: pytest.LogCaptureFixture
 ) -> None:
-    secret = "xoxb-wrong-token-1234567890"
+    secret = "fake-wrong-token-1234567890"
     queue(store, _note("n5"))
     with caplog.at_level(logging.DEBUG):
         assert drainer(store, slack, token=secret).drain().dead == 1

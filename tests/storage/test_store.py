@@ -81,8 +81,9 @@ def test_datasette_metadata_describes_every_table() -> None:
     import subprocess
     import sys
 
-    result = subprocess.run([sys.executable, "-m", "ddor", "db", "metadata"], capture_output=True, text=True,
-                            timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "ddor", "db", "metadata"], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     tables = json.loads(result.stdout)["databases"]["ddor"]["tables"]
     assert {"reports", "declined_rows", "issued_rows", "policy_rows", "alerts", "runs"} <= set(tables)
