@@ -112,6 +112,10 @@ _PERIOD = re.compile(
     rf"(?:[–—\-]|to|through|and)?\s*(?P<m2>{_MONTH})\s+(?P<d2>\d{{1,2}}),?\s*(?P<y2>\d{{4}})",
     re.IGNORECASE,
 )
+_NUMERIC_PERIOD = re.compile(
+    r"(\d{1,2}/\d{1,2}/\d{4}|\d{4}-\d{2}-\d{2})\s*(?:[–—\-]|to|through|and)\s*(\d{1,2}/\d{1,2}/\d{4}|\d{4}-\d{2}-\d{2})",
+    re.IGNORECASE,
+)
 _ISSUED_NATIONALLY = re.compile(r"ICE\s+issued\s+([\d,]+)\s+detainers", re.IGNORECASE)
 _STATED_TOP = re.compile(r"\(([\d,]+)\s+to\s+these\s+(\w+)\s+jurisdictions", re.IGNORECASE)
 _NUMBER_WORDS = {
@@ -154,8 +158,13 @@ def parse_date(text: str) -> str | None:
 
 
 def parse_period(text: str) -> tuple[str, str] | None:
-    """The first date range in ``text``: ``Jan. 28 – Feb. 3, 2017`` → ISO start and end."""
+    """The first date range in ``text``: ``Jan. 28 – Feb. 3, 2017`` (or ``1/28/2017 – 2/3/2017``)
+    → ISO start and end."""
     m = _PERIOD.search(text)
+    numeric = _NUMERIC_PERIOD.search(text)
+    if numeric and (not m or numeric.start() < m.start()):
+        start_iso, end_iso = parse_date(numeric.group(1)), parse_date(numeric.group(2))
+        return (start_iso, end_iso) if start_iso and end_iso and start_iso <= end_iso else None
     if not m:
         return None
     try:
@@ -345,7 +354,7 @@ def _policy_rows(table: _Table, problems: list[str]) -> list[PolicyRow]:
 def _metadata(page_one: Sequence[Line], full_text: str) -> tuple[str, Kind, tuple[str, str] | None]:
     title = ""
     header_text = ""
-    for line in page_one[:8]:
+    for line in page_one[:15]:
         text = _fold(line.text)
         if (
             not title
@@ -355,7 +364,7 @@ def _metadata(page_one: Sequence[Line], full_text: str) -> tuple[str, Kind, tupl
             title = text
         header_text += " " + text
     period = None
-    for line in page_one[:12]:
+    for line in page_one[:20]:
         if re.match(r"For\s+Recorded\s+Declined\s+Detainers", line.text, re.IGNORECASE):
             period = parse_period(line.text)
     if period is None:

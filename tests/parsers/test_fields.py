@@ -19,6 +19,8 @@ from parsers.models import DeclinedRow, IssuedRow
         ("between January 28, 2017, and February 3, 2017", ("2017-01-28", "2017-02-03")),
         ("Dec 30 – Jan 5, 2018", ("2017-12-30", "2018-01-05")),
         ("Sept. 2 – Sept. 8, 2017", ("2017-09-02", "2017-09-08")),
+        ("For Recorded Declined Detainers 1/28/2017 - 2/3/2017", ("2017-01-28", "2017-02-03")),
+        ("2018-01-01 through 2018-03-31", ("2018-01-01", "2018-03-31")),
         ("no dates here", None),
         ("Feb 30 – Mar 3, 2017", None),
     ],
