@@ -26,6 +26,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 EXIT_FAILED, EXIT_USAGE = 1, 2
 
 
+def console() -> Console:
+    """Rich output; piped to a file or a script, tables keep their full width (no ellipses)."""
+    return Console() if sys.stdout.isatty() else Console(width=200)
+
+
 def fail(message: str, code: int = EXIT_USAGE) -> None:
     click.echo(f"ddor: {message}", err=True)
     sys.exit(code)
@@ -251,34 +256,34 @@ def status(obj: Context) -> None:
     Example: ddor status
     """
     config, store = obj.config, obj.store()
-    console = Console()
+    out = console()
     from ddor.daemon import read_state
 
     held = Lock(config, store, "daemon").is_held()
     state = read_state(config) if held else None
-    console.print(f"[bold]Store[/bold] {store.url_for_humans}  schema v{store.schema_version()}")
+    out.print(f"[bold]Store[/bold] {store.url_for_humans}  schema v{store.schema_version()}")
     if held and state:
-        console.print(
+        out.print(
             f"[bold]Daemon[/bold] running (pid {state['pid']}, since {state['since'][:19]}), "
             f"next run {str(state.get('next_run'))[:19]}"
         )
     else:
-        console.print(f"[bold]Daemon[/bold] {'running' if held else 'not running'}")
+        out.print(f"[bold]Daemon[/bold] {'running' if held else 'not running'}")
     reports = store.reports()
     if reports:
         latest = reports[-1]
-        console.print(
+        out.print(
             f"[bold]Latest report[/bold] {latest.kind} {latest.period_start}..{latest.period_end} ({latest.status})"
         )
     counts = store.alert_counts()
-    console.print(
+    out.print(
         "[bold]Alerts[/bold] " + ", ".join(f"{k} {counts.get(k, 0)}" for k in ("pending", "sending", "sent", "dead"))
     )
     for alert in store.alerts(states=("dead",))[-5:]:
-        console.print(f"  dead: {alert.key}: {alert.last_error}")
+        out.print(f"  dead: {alert.key}: {alert.last_error}")
     for check in ("crawl", "parse"):
         health = store.health(check)
-        console.print(
+        out.print(
             f"[bold]Health[/bold] {check}: {health['consecutive_failures']} consecutive failures"
             + (f" — {health['last_error']}" if health["last_error"] else "")
         )
@@ -293,7 +298,7 @@ def status(obj: Context) -> None:
             f"{seconds:.1f}" if seconds is not None else "",
             (run["error"] or "")[:60],
         )
-    console.print(table)
+    out.print(table)
 
 
 @cli.command()
@@ -316,7 +321,7 @@ def reports(obj: Context) -> None:
             stored.status,
             meta.sha256[:12],
         )
-    Console().print(table)
+    console().print(table)
 
 
 @cli.command()
@@ -336,6 +341,9 @@ def diff(obj: Context, a: int | None, b: int | None, fmt: str, show_all: bool) -
     from monitor.render import change_line
 
     store = obj.store()
+    missing = [i for i in (a, b) if i is not None and store.report_by_id(i) is None]
+    if missing:
+        fail(f"no stored report with id {missing[0]} (ids from `ddor reports`)", EXIT_FAILED)
     if a is not None and b is not None:
         old, new = store.report_by_id(a), store.report_by_id(b)
     else:
@@ -493,7 +501,7 @@ def history(obj: Context, jurisdiction: str, fmt: str) -> None:
             str(row["declined"]),
             "yes" if row["has_policy"] else "",
         )
-    Console().print(table)
+    console().print(table)
 
 
 @cli.command()
