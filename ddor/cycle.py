@@ -76,7 +76,9 @@ def crawl_in_child(config: Config, validators: dict[str, Any], verbose: bool = F
         "validators": validators,
         "archive_dir": str(config.archive_path),
         "allowed_domains": list(config.source_domains),
-        "allowed_origins": [f"{parts.scheme}://{parts.netloc}"],
+        # The source's own origin, plus any host the config explicitly allows (same scheme).
+        "allowed_origins": [f"{parts.scheme}://{parts.netloc}"]
+        + [f"{parts.scheme}://{host}" for host in config.source.allowed_domains],
         "source": crawl_source(config),
         "log_level": "INFO" if verbose else "WARNING",
     }
