@@ -108,8 +108,6 @@ def crawl(obj: Context, dry_run: bool, no_wait: bool, trigger: str) -> None:
     try:
         destination = make_destination(config, dry_run)
         cycle = Cycle(config, store, destination, trigger=trigger, verbose=obj.verbose)
-        if dry_run:
-            cycle.drainer = _dry_drainer(cycle)  # type: ignore[method-assign]
         result = cycle.run()
     finally:
         lock.release()
@@ -124,37 +122,6 @@ def crawl(obj: Context, dry_run: bool, no_wait: bool, trigger: str) -> None:
     for error in result.errors:
         click.echo(f"ddor: {error}", err=True)
     sys.exit(result.exit_code)
-
-
-def _dry_drainer(cycle: Any) -> Callable[[], Any]:
-    """In --dry-run the outbox is printed, never marked sent (a later real run sends it)."""
-    from monitor.notify import DrainResult
-    from monitor.render import render_slack
-
-    def drainer() -> Any:
-        class Printer:
-            def drain(self) -> DrainResult:
-                pending = cycle.store.alerts(states=("pending", "sending"))
-                for alert in pending:
-                    message = render_slack(alert.payload, cycle.config.alerts.top_changes)
-                    channel = cycle.config.ops_channel if alert.audience == "ops" else cycle.config.slack.channel
-                    click.echo(
-                        json.dumps(
-                            {
-                                "channel": channel,
-                                "alert_key": alert.key,
-                                "text": message["text"],
-                                "blocks": message["blocks"],
-                            },
-                            indent=2,
-                            ensure_ascii=False,
-                        )
-                    )
-                return DrainResult(pending=len(pending))
-
-        return Printer()
-
-    return drainer
 
 
 @cli.command()

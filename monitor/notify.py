@@ -244,6 +244,13 @@ class Drainer:
 
     def drain(self) -> DrainResult:
         result = DrainResult()
+        if isinstance(self.destination, DryRunDestination):
+            # --dry-run: show the exact payloads, record no attempt, mark nothing sent.
+            for alert in self.store.alerts(states=("pending", "sending")):
+                message = render_slack(alert.payload, self.top_changes)
+                self.destination.post(alert, message, alert.channel or self._channel(alert), None)
+                result.pending += 1
+            return result
         for alert in self.store.alerts(states=("pending", "sending")):
             outcome = self._deliver(alert)
             setattr(result, outcome, getattr(result, outcome) + 1)
