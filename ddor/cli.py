@@ -8,9 +8,8 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 from rich.console import Console
@@ -22,7 +21,6 @@ from ddor.locks import Lock, LockBusy
 from ddor.wiring import make_destination, open_store, setup_logging
 from storage import StoreError
 
-F = TypeVar("F", bound=Callable[..., Any])
 EXIT_FAILED, EXIT_USAGE = 1, 2
 
 

@@ -435,7 +435,7 @@ def parse_report(data: bytes, max_pages: int = DEFAULT_MAX_PAGES) -> Report:
         problems.append("national detainers-issued figure not found")
     problems.extend(validate(issued, declined, period, stated))
     meta = ReportMeta(kind, title, period[0], period[1], len(pages), detainers_issued, hashlib.sha256(data).hexdigest())
-    return Report(meta, tuple(issued), tuple(declined), tuple(policies), tuple(problems), stated)
+    return Report(meta, tuple(issued), tuple(declined), tuple(policies), tuple(problems))
 
 
 def validate(

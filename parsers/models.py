@@ -59,8 +59,6 @@ class Report:
     policies: tuple[PolicyRow, ...]
     # Self-validation failures; a non-empty tuple marks the parse *suspect*.
     problems: tuple[str, ...] = field(default=())
-    # Text a report states about itself (e.g. "157 to these ten jurisdictions").
-    stated: dict[str, int] = field(default_factory=dict)
 
     @property
     def suspect(self) -> bool:
