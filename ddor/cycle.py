@@ -268,8 +268,8 @@ class Cycle:
                 report = parse_isolated(self.archive.read(sha), parse_limits(self.config))
             except ParseError as exc:
                 result.quarantined.append(url)
-                self.store.quarantine(sha, url, exc.kind, exc.reason)
                 with self.store.transaction() as connection:
+                    self.store.quarantine(connection, sha, url, exc.kind, exc.reason)
                     self._record(connection, doc, links, "quarantined")
                     self.store.add_alerts(connection, [build.quarantine_alert(sha, url, exc.kind, exc.reason)])
                     self.store.add_alerts(

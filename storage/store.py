@@ -239,13 +239,13 @@ class Store:
                 )
             )
 
-    def quarantine(self, sha256: str, url: str, kind: str, message: str) -> None:
-        with self.transaction() as connection:
-            if connection.execute(select(t.quarantine).where(t.quarantine.c.sha256 == sha256)).first():
-                return
-            connection.execute(
-                insert(t.quarantine).values(sha256=sha256, url=url, error_kind=kind, message=message, at=utcnow())
-            )
+    def quarantine(self, connection: Connection, sha256: str, url: str, kind: str, message: str) -> None:
+        """Held bytes, never parsed again until they change (same transaction as its ops alert)."""
+        if connection.execute(select(t.quarantine).where(t.quarantine.c.sha256 == sha256)).first():
+            return
+        connection.execute(
+            insert(t.quarantine).values(sha256=sha256, url=url, error_kind=kind, message=message, at=utcnow())
+        )
 
     def quarantined(self, sha256: str) -> dict[str, Any] | None:
         with self.engine.connect() as connection:

@@ -130,3 +130,21 @@ def test_replay_recomputes_alerts_without_sending(tmp_path: Path, mirror: Mirror
     changes = [c["key"] for c in loose[0]["payload"]["changes"] if c["kind"] == "declined"]
     assert "TX:travis" not in changes and "MD:baltimore city" in changes
     assert env.run("replay", "--from", "soon").returncode == 2
+
+
+def test_unparseable_download_is_quarantined_once_with_an_ops_alert(
+    tmp_path: Path, mirror: MirrorServer, slack: FakeSlack
+) -> None:
+    env = make_env(tmp_path, mirror, slack)
+    assert env.run("crawl").returncode == 0
+    mirror.stage = "2017-03-29"
+    mirror.replacements[R2] = b"<!DOCTYPE html><html><body>Service unavailable</body></html>"
+    first = env.run("crawl")
+    assert first.returncode == 0 and "quarantined 1" in first.stderr
+    [ops] = slack.messages("#ddor-ops")
+    assert "could not parse" in ops["text"] and "not_pdf" in ops["text"]
+    assert "digest" not in _kinds(slack, "#ddor-alerts")
+    mirror.replacements[LISTING_PATH] = (MIRROR / "pages" / "2017-03-29.html").read_bytes() + b"<!-- changed -->"
+    second = env.run("crawl")  # the page changed, the bytes did not: held, not re-parsed, not re-alerted
+    assert second.returncode == 0 and "quarantined 0" in second.stderr
+    assert len(slack.messages("#ddor-ops")) == 1
