@@ -258,20 +258,22 @@ def _read_table(section: _Section, table: TableSpec, anchor: str) -> _Table:
     by_page: dict[int, list[Line]] = {}
     for line in section.lines[1:]:
         by_page.setdefault(line.page, []).append(line)
-    pages: list[tuple[list[Line], list[float]]] = []
+    pages: list[tuple[list[Line], list[float], float | None]] = []
     boundaries: list[float] | None = None
     for page_lines in by_page.values():
         header = _find_header(page_lines, table)
+        header_y: float | None = None
         if header is not None:
             start, end, _ = header
             groups = header_groups(page_lines[start:end])
             data = page_lines[end:]
             boundaries = column_boundaries(groups, [w for line in data for w in line.words])
+            header_y = page_lines[end - 1].y
         elif boundaries is None:
             continue  # prose before the table's first header (the section's introduction)
         else:
             data = page_lines  # a producer that does not repeat the header row
-        pages.append((data, boundaries))
+        pages.append((data, boundaries, header_y))
     anchor_index = table.index(anchor)
 
     def is_anchor(cells: list[list[Word]]) -> bool:
@@ -285,7 +287,7 @@ def _read_table(section: _Section, table: TableSpec, anchor: str) -> _Table:
     def continues(cells: list[list[Word]]) -> bool:
         return not cells[0]
 
-    rows, orphans = build_rows(pages, is_anchor, continues)
+    rows, orphans = build_rows(pages, is_anchor, continues, anchor_index)
     return _Table(rows, orphans, boundaries is not None)
 
 

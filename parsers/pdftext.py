@@ -28,6 +28,19 @@ from parsers.errors import EncryptedPdf, TooManyPages
 logging.getLogger("pdfminer").setLevel(logging.WARNING)
 
 
+# Typographic ligatures (U+FB00–FB06) that browsers and some office suites emit as one glyph:
+# "Inﬂuence" must read "Influence" or it will never match the same offence in another report.
+_LIGATURES = {
+    "\ufb00": "ff",
+    "\ufb01": "fi",
+    "\ufb02": "fl",
+    "\ufb03": "ffi",
+    "\ufb04": "ffl",
+    "\ufb05": "st",
+    "\ufb06": "st",
+}
+
+
 class Glyph(NamedTuple):
     text: str
     x0: float
@@ -73,6 +86,7 @@ class _GlyphCollector(PDFLayoutAnalyzer):
             text = font.to_unichr(cid)
         except PDFUnicodeNotDefined:
             text = ""
+        text = _LIGATURES.get(text, text)
         adv = font.char_width(cid) * fontsize * scaling
         if font.is_vertical():
             return adv

@@ -177,7 +177,7 @@ class RawRow:
         return join_wrapped([" ".join(w.text for w in cells[index]) for _, cells in self.lines])
 
 
-_GLUED_BREAK = re.compile(r"\w[-/]$")
+_GLUED_BREAK = re.compile(r"\S[-/]$")
 
 
 def join_wrapped(parts: Sequence[str]) -> str:
@@ -193,22 +193,24 @@ def join_wrapped(parts: Sequence[str]) -> str:
 
 
 def build_rows(
-    pages: Sequence[tuple[list[Line], list[float]]],
+    pages: Sequence[tuple[list[Line], list[float], float | None]],
     is_anchor: Callable[[list[list[Word]]], bool],
     continues: Callable[[list[list[Word]]], bool],
+    anchor_column: int = -1,
 ) -> tuple[list[RawRow], list[Line]]:
-    """Rows from the data lines of consecutive pages (each with its column boundaries).
+    """Rows from the data lines of consecutive pages (each with its column boundaries and the
+    baseline of its header row's last line, if the page repeats the header).
 
-    ``is_anchor`` says a line is a row's anchor line; ``continues`` says a line at the top of
-    a page (before its first anchor) is the tail of the previous page's last row. Returns the
-    rows and the lines no row could take (which the caller reports).
+    ``is_anchor`` says a line is a row's anchor line; ``continues`` says a line may be the tail
+    of the previous page's last row (its key column is empty). Returns the rows and the lines
+    no row could take (which the caller reports).
     """
     rows: list[RawRow] = []
     orphans: list[Line] = []
-    split_pages = [[(line, split_line(line, boundaries)) for line in lines] for lines, boundaries in pages]
-    anchors_by_page = [[i for i, (_, cells) in enumerate(split) if is_anchor(cells)] for split in split_pages]
-    centred = _cells_are_centred(split_pages, anchors_by_page)
-    for split, anchors in zip(split_pages, anchors_by_page, strict=True):
+    split_pages = [[(line, split_line(line, boundaries)) for line in lines] for lines, boundaries, _ in pages]
+    anchors_by_page = [_anchors(split, is_anchor, anchor_column) for split in split_pages]
+    header_ys = [header_y for _, _, header_y in pages]
+    for split, anchors, header_y in zip(split_pages, anchors_by_page, header_ys, strict=True):
         if not anchors:
             if rows and all(continues(cells) for _, cells in split):
                 rows[-1].lines.extend(split)
@@ -216,12 +218,8 @@ def build_rows(
                 orphans.extend(line for line, _ in split)
             continue
         head = split[: anchors[0]]
-        # Top-aligned cells: lines above the page's first anchor with an empty key column are
-        # the tail of the previous page's last row. Centred cells: they belong to the first row.
-        cut = 0
-        if not centred and rows:
-            while cut < len(head) and continues(head[cut][1]):
-                cut += 1
+        cut = _tail_of_previous_row(head, split[anchors[0]][0], header_y, continues) if rows else 0
+        if cut:
             rows[-1].lines.extend(head[:cut])
         page_rows = [RawRow(split[i][0].page) for i in anchors]
         page_rows[0].lines.extend(head[cut:])
@@ -242,16 +240,51 @@ def build_rows(
     return rows, orphans
 
 
-def _cells_are_centred(
-    split_pages: Sequence[Sequence[tuple[Line, list[list[Word]]]]], anchors_by_page: Sequence[Sequence[int]]
-) -> bool:
-    """True when some row has lines above its anchor line (cells centred vertically)."""
-    for split, anchors in zip(split_pages, anchors_by_page, strict=True):
-        for start, end in zip(anchors, anchors[1:], strict=False):
-            between = [line for line, _ in split[start + 1 : end]]
-            if between and _widest_gap(split[start][0], between, split[end][0]) < len(between):
-                return True
-    return False
+def _anchors(
+    split: Sequence[tuple[Line, list[list[Word]]]], is_anchor: Callable[[list[list[Word]]], bool], column: int
+) -> list[int]:
+    """Indexes of anchor lines. An anchor one line-pitch under the previous anchor, whose cell in
+    the anchor column ended in a glued hyphen or slash, is that cell wrapping ("2015-08-" /
+    "14" in a narrow date column; centred cells can interleave other lines), not a new row."""
+    found: list[int] = []
+    for index, (line, cells) in enumerate(split):
+        if not is_anchor(cells):
+            continue
+        if found:
+            above_line, above_cells = split[found[-1]]
+            above = above_cells[column]
+            close = above_line.y - line.y < 1.6 * max(line.size, 1.0)
+            if close and above and _GLUED_BREAK.search(above[-1].text):
+                continue
+        found.append(index)
+    return found
+
+
+def _tail_of_previous_row(
+    head: Sequence[tuple[Line, list[list[Word]]]],
+    anchor: Line,
+    header_y: float | None,
+    continues: Callable[[list[list[Word]]], bool],
+) -> int:
+    """How many lines above a page's first anchor finish the previous page's last row.
+
+    A row split by a page break leaves its tail at the top of the next page; lines of a
+    first row whose cells are centred also sit above its anchor. Between the two lies the
+    widest gap (cell padding), counted from the header row above; tail lines must also have an
+    empty key column. Top-aligned office output: every head line is a tail line."""
+    if not head:
+        return 0
+    top = [] if header_y is None else [header_y]
+    ys = [*top, *(line.y for line, _ in head), anchor.y]
+    gaps = [ys[i] - ys[i + 1] for i in range(len(ys) - 1)]
+    widest = max(gaps)
+    # The last widest gap wins a tie: with even spacing the head stays with the row above.
+    index = max(i for i, gap in enumerate(gaps) if gap >= widest - 0.5)
+    by_gap = index - len(top) + 1
+    by_key = 0
+    while by_key < len(head) and continues(head[by_key][1]):
+        by_key += 1
+    return max(0, min(by_gap, by_key))
 
 
 def _widest_gap(first: Line, between: Sequence[Line], last: Line) -> int:

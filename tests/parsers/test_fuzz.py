@@ -24,7 +24,9 @@ def test_rows_from_random_words_never_raise_and_lose_nothing(data: list[Word], h
     lines = group_lines(data, page=1)
     groups = header_groups([Line(1, 0, tuple(header))])
     boundaries = column_boundaries(groups, data)
-    rows, orphans = build_rows([(lines, sorted(boundaries))], lambda cells: bool(cells[-1]), lambda cells: not cells[0])
+    rows, orphans = build_rows(
+        [(lines, sorted(boundaries), None)], lambda cells: bool(cells[-1]), lambda cells: not cells[0]
+    )
     placed = sum(len(row.lines) for row in rows) + len(orphans)
     assert placed == len(lines)
     for row in rows:

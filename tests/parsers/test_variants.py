@@ -3,6 +3,8 @@ header, no grid) parses to the same rows. Only ``page`` may differ."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from parsers import parse_report
@@ -36,3 +38,18 @@ def test_variant_parses_to_the_same_rows(stem: str, name: str) -> None:
     for section in ("issued", "declined", "policies"):
         assert _without_pages(report[section]) == _without_pages(truth[section]), section
         assert all(1 <= row["page"] <= report["report"]["pages"] for row in report[section])
+
+
+PRODUCED = Path(__file__).resolve().parents[1] / "fixtures" / "producers"
+
+
+@pytest.mark.parametrize("path", sorted(PRODUCED.glob("*.pdf")), ids=lambda p: p.stem)
+def test_browser_printed_report_parses_to_the_same_rows(path: Path) -> None:
+    stem = path.stem.split("-", 2)[2]
+    truth = expected(stem)
+    report = parse_report(path.read_bytes()).to_json()
+    assert report["validation"]["problems"] == []
+    for key in ("kind", "title", "period_start", "period_end", "detainers_issued"):
+        assert report["report"][key] == truth["report"][key], key
+    for section in ("issued", "declined", "policies"):
+        assert _without_pages(report[section]) == _without_pages(truth[section]), section
