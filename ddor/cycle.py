@@ -138,6 +138,10 @@ def listing_failure(result: dict[str, Any], known_urls: list[str]) -> str | None
     found = {link["url"] for link in result.get("links", [])}
     if not found and known_urls:
         return "the listing page has no report links any more (page redesigned or moved?)"
+    if not found:
+        # Never "no change" on a page that never showed a report: a wrong source.url or a
+        # moved page would otherwise look like a quiet week forever.
+        return f"no report links on {listing.get('url') or 'the listing page'} (is source.url the DDOR page?)"
     lost = [url for url in known_urls if url not in found]
     if lost:
         return f"the listing page lost {len(lost)} previously seen report link(s), e.g. {lost[0]}"

@@ -322,3 +322,10 @@ def test_redirect_chain_is_cut_and_nothing_stored(tmp_path: Path, mirror: Mirror
     hops = [e.path for e in mirror.log if e.path.startswith("/doclib/ddor/hop")]
     assert len(hops) <= 5  # REDIRECT_MAX_TIMES
     assert env.store().reports() == []
+
+
+def test_a_page_without_report_links_is_a_failure_not_a_quiet_week(tmp_path: Path, mirror: MirrorServer) -> None:
+    mirror.replacements[LISTING_PATH] = b"<html><body><h1>Page moved</h1><a href='/x.pdf'>Form</a></body></html>"
+    env = make_env(tmp_path, mirror, None)
+    result = env.run("crawl")
+    assert result.returncode == 1 and "no report links" in result.stderr
