@@ -50,14 +50,29 @@ def _fold(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def is_report_link(href: str, text: str) -> bool:
-    """A PDF whose link text or file name says it is a DDOR (not a form or fact sheet)."""
+def is_report_link(href: str, text: str, context: str = "") -> bool:
+    """A PDF whose link text, file name or surrounding entry (a table row or list item around
+    a bare "Download (PDF)" link) says it is a DDOR, and not a form or fact sheet."""
     path = urlsplit(href).path
     filename = path.rsplit("/", 1)[-1]
     is_pdf = filename.lower().endswith(".pdf") or "pdf" in text.lower()
-    if not is_pdf or _NOT_REPORT.search(text):
+    if not is_pdf or _NOT_REPORT.search(text) or _NOT_REPORT.search(context):
         return False
-    return bool(_REPORT_WORDS.search(text) or _REPORT_WORDS.search(filename))
+    return bool(_REPORT_WORDS.search(text) or _REPORT_WORDS.search(filename) or _REPORT_WORDS.search(context))
+
+
+def _entry_text(link: lxml_html.HtmlElement, text: str) -> str:
+    """The text of the smallest enclosing entry that says more than the link itself (up to
+    three levels up, and short: a whole page section is not an entry)."""
+    element = link.getparent()
+    for _ in range(3):
+        if element is None or element.tag in ("body", "html", "main", "table", "ul", "ol"):
+            return ""
+        context = _fold(element.text_content())
+        if len(context) > len(text) + 10:
+            return context if len(context) <= 400 else ""
+        element = element.getparent()
+    return ""
 
 
 def _own_text(element: lxml_html.HtmlElement) -> str:
@@ -83,7 +98,8 @@ def parse_listing(body: str | bytes, base_url: str) -> Listing:
         if element.tag == "a" and element.get("href"):
             url = urljoin(base_url, element.get("href").strip())
             text = _fold(element.text_content())
-            if urlsplit(url).scheme in ("http", "https") and is_report_link(url, text):
+            context = _entry_text(element, text)
+            if urlsplit(url).scheme in ("http", "https") and is_report_link(url, text, context):
                 if url not in seen:
                     seen.add(url)
                     current = ReportLink(url, text, date_line)

@@ -83,3 +83,19 @@ def test_redesigned_listing_finds_the_same_reports() -> None:
 )
 def test_is_report_link(href: str, text: str, wanted: bool) -> None:
     assert is_report_link(href, text) is wanted
+
+
+TABLE_OF_DOWNLOADS = """<html><body><h1>Declined Detainer Outcome Report</h1>
+<table>
+<tr><td>Weekly Declined Detainer Outcome Report, Jan 28 – Feb 3, 2017</td>
+    <td><a href="/sites/default/files/documents/Report/2017/report-0128.pdf">Download (PDF, 1.2 MB)</a></td></tr>
+<tr><td>Weekly Declined Detainer Outcome Report, Feb 4 – Feb 10, 2017</td>
+    <td><a href="/sites/default/files/documents/Report/2017/report-0204.pdf">Download (PDF, 1.1 MB)</a></td></tr>
+<tr><td>Form I-247A, Immigration Detainer</td><td><a href="/sites/default/files/i247a.pdf">Download (PDF)</a></td></tr>
+<tr><td>Secure Communities monthly statistics</td><td><a href="/sites/default/files/sc.pdf">Download (PDF)</a></td></tr>
+</table></body></html>"""
+
+
+def test_bare_download_links_are_recognised_by_their_table_row() -> None:
+    listing = parse_listing(TABLE_OF_DOWNLOADS, BASE)
+    assert [link.url.rsplit("/", 1)[-1] for link in listing.links] == ["report-0128.pdf", "report-0204.pdf"]
