@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import requests
 
 from ddor.config import Config
-from ddor.cycle import parse_limits, thresholds
+from ddor.cycle import thresholds
 from monitor.alerts import alerts_for_new_report, suspect_alert
 from monitor.diff import diff_rows
 from parsers.errors import ParseError
@@ -66,7 +66,7 @@ def backfill(config: Config, store: Store, sources: Sequence[str], alert: bool, 
             if store.report_by_sha(sha):
                 result.known.append(source)
                 continue
-            parsed.append((parse_isolated(archive.read(sha), parse_limits(config)), url))
+            parsed.append((parse_isolated(archive.read(sha), config.parse), url))
         except ParseError as exc:
             result.failed.append((source, f"{exc.kind}: {exc.reason}"))
         except (OSError, ValueError, requests.RequestException) as exc:
@@ -116,7 +116,7 @@ def reparse(
     and update the stored data where the current parser reads it differently."""
     archive = Archive(config.archive_path)
     stored = store.reports()
-    limits = parse_limits(config)
+    limits = config.parse
     with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
         results = list(pool.map(lambda r: _parse_stored(archive, limits, r.sha256), stored))
     changes: list[ReparseChange] = []

@@ -139,10 +139,8 @@ def parse(obj: Context, files: tuple[str, ...], fmt: str, in_process: bool) -> N
     from parsers.errors import ParseError
     from parsers.isolated import Limits, parse_isolated
 
-    limits = Limits()
-    if obj.config_path or os.environ.get("DDOR_CONFIG"):
-        p = obj.config.parse
-        limits = Limits(p.timeout_seconds, p.memory_mb, p.max_pages, p.max_bytes)
+    # No config is needed to parse; when one is named, its parse limits apply.
+    limits = obj.config.parse if obj.config_path or os.environ.get("DDOR_CONFIG") else Limits()
     reports, failed = [], False
     for name in files:
         try:

@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from parsers.isolated import Limits
+
 
 class ConfigError(Exception):
     """A configuration problem; the message is one line naming the file and key."""
@@ -63,14 +65,6 @@ class ScheduleConfig:
 
 
 @dataclass(frozen=True)
-class ParseConfig:
-    timeout_seconds: float = 60.0
-    memory_mb: int = 1024
-    max_pages: int = 500
-    max_bytes: int = 64 * 1024 * 1024
-
-
-@dataclass(frozen=True)
 class AlertsConfig:
     min_abs_change: int = 5
     min_rel_change: float = 0.5
@@ -89,7 +83,8 @@ class Config:
     storage: StorageConfig = field(default_factory=StorageConfig)
     slack: SlackConfig = field(default_factory=SlackConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
-    parse: ParseConfig = field(default_factory=ParseConfig)
+    # The parser child's limits: the same dataclass the parser takes, so they cannot drift.
+    parse: Limits = field(default_factory=Limits)
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
     base_dir: str = "."
 

@@ -23,7 +23,7 @@ from monitor.health import record_outcome
 from monitor.notify import Destination, Drainer, DrainResult
 from monitor.rules import Thresholds
 from parsers.errors import ParseError
-from parsers.isolated import Limits, parse_isolated
+from parsers.isolated import parse_isolated
 from parsers.models import Report
 from storage import Archive, NewAlert, Store
 
@@ -48,11 +48,6 @@ class CycleResult:
 def thresholds(config: Config) -> Thresholds:
     a = config.alerts
     return Thresholds(a.min_abs_change, a.min_rel_change, a.floor, a.significance, a.watch)
-
-
-def parse_limits(config: Config) -> Limits:
-    p = config.parse
-    return Limits(p.timeout_seconds, p.memory_mb, p.max_pages, p.max_bytes)
 
 
 def crawl_source(config: Config) -> dict[str, Any]:
@@ -269,7 +264,7 @@ class Cycle:
                     self._record(connection, doc, links, "alias")
                 continue
             try:
-                report = parse_isolated(self.archive.read(sha), parse_limits(self.config))
+                report = parse_isolated(self.archive.read(sha), self.config.parse)
             except ParseError as exc:
                 result.quarantined.append(url)
                 with self.store.transaction() as connection:
