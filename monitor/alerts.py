@@ -16,6 +16,7 @@ from typing import Any
 from monitor.diff import ROLLUPS, Change, aggregate, diff_reports, diff_rows
 from monitor.rules import Thresholds, why_notable
 from monitor.summary import summarize
+from parsers.jurisdictions import jurisdiction_key
 from parsers.models import Report
 from storage.store import NewAlert
 
@@ -111,8 +112,28 @@ def digest_alert(
             "missing_periods": [list(p) for p in context.missing_periods],
             "out_of_order": context.out_of_order,
             "later_period": list(context.later_period) if context.later_period else None,
+            "watched_rows": watched_rows(report, rules.watch),
         },
     )
+
+
+def watched_rows(report: Report, watch: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+    """Every Section II row of each watched jurisdiction, for the digest's thread."""
+    if not watch:
+        return {}
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for row in report.declined:
+        key = _declined_key(row.county, row.state)
+        if key in watch:
+            rows.setdefault(key, []).append(asdict(row))
+    return rows
+
+
+def _declined_key(county: str, state: str) -> str:
+    try:
+        return jurisdiction_key(county, state)
+    except ValueError:
+        return ""
 
 
 def correction_alert(original: Report, corrected: Report, url: str, original_key: str) -> NewAlert:

@@ -160,7 +160,22 @@ def _digest(payload: dict[str, Any], top: int) -> dict[str, Any]:
     blocks.append(_context(f"{_report_link(report)} · {compared} · {payload['all_changes']} changes in all"))
     text = f"{title}. " + "; ".join(c.replace("*", "") for c in changes[:5])
     thread = _pack_lines(["*All notable changes*", *changes]) if rest else []
+    for rows in (payload.get("watched_rows") or {}).values():
+        thread += _pack_lines(
+            [
+                f"*Watched: {escape(rows[0]['county'])}, {rows[0]['state']} — every release this period ({len(rows)})*",
+                *(_release_line(row) for row in rows),
+            ]
+        )
     return {"text": text, "blocks": blocks, "thread": thread}
+
+
+def _release_line(row: dict[str, Any]) -> str:
+    status = f" ({row['conviction_status']})" if row.get("conviction_status") else ""
+    return (
+        f"• {escape(row['facility'])} · {escape(row['citizenship'])} · {escape(row['criminal_activity'])}{status}"
+        f" · issued {row['detainer_issued']} · declined {row['detainer_declined']} (p. {row['page']})"
+    )
 
 
 def _baseline(payload: dict[str, Any], _top: int) -> dict[str, Any]:

@@ -111,3 +111,14 @@ def test_facility_text_is_escaped_for_mrkdwn_but_stored_raw() -> None:
     assert "&lt;!channel&gt; *Jail*" in message["blocks"][1]["text"]["text"]
     assert correction["row_changes"][0]["row"]["facility"] == "<!channel> *Jail*"
     assert "<!channel> *Jail*" in render_console(correction)  # the terminal shows the raw text
+
+
+def test_watched_county_rows_go_to_the_thread() -> None:
+    r1, r2 = _report("ddor2017_01-28to02-03"), _report("ddor2017_02-04to02-10")
+    context = build.SeriesContext(("2017-01-28", "2017-02-03"))
+    payload = build.digest_alert(r2, URL, r1, URL, Thresholds(watch=("TX:travis",)), context).payload
+    travis = [r for r in expected("ddor2017_02-04to02-10")["declined"] if r["county"] == "Travis County"]
+    assert len(payload["watched_rows"]["TX:travis"]) == len(travis) == 2
+    thread = "\n".join(render_slack(payload)["thread"])
+    assert f"Watched: Travis County, TX — every release this period ({len(travis)})" in thread
+    assert thread.count("• ") >= 2 and f"(p. {travis[0]['page']})" in thread
