@@ -6,11 +6,14 @@ The rules are chosen to hold for any producer, not one office suite:
 * columns are found from the header's words, and the boundary between two columns is the
   widest vertical gutter in the data between the two headers (cells are left-, right- or
   centre-aligned, so a column's data covers one unbroken x-interval);
-* each row has an *anchor* column that is filled and one line high in every row (a count, a
-  date); lines between two anchors go to the row across the widest vertical gap, which is
-  top-aligned cells' padding or centred cells' padding alike;
+* each row has an *anchor* column that is filled in every row (a count, a date); lines
+  between two anchors go to the row across the widest vertical gap, which is top-aligned
+  cells' padding or centred cells' padding alike; an anchor cell that wraps after a hyphen
+  ("2015-08-" / "14") stays one anchor;
+* lines above a page's first anchor are split the same way between the tail of the row the
+  page break cut and the first row of the page;
 * a cell wrapped over lines joins with one space, or with none after a word ending in a
-  hyphen or slash (``Middlesex County-`` + ``Cambridge``).
+  hyphen or slash glued to it (``Middlesex County-`` + ``Cambridge``, ``H.O.C.-`` + ``Billeri``).
 """
 
 from __future__ import annotations
