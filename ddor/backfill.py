@@ -14,7 +14,6 @@ from urllib.parse import urlsplit
 import requests
 
 from ddor.config import Config
-from ddor.cycle import thresholds
 from monitor.alerts import alerts_for_new_report, suspect_alert
 from monitor.diff import diff_rows
 from parsers.errors import ParseError
@@ -80,7 +79,7 @@ def backfill(config: Config, store: Store, sources: Sequence[str], alert: bool, 
             alerts = (
                 [suspect_alert(report, url)]
                 if report.suspect
-                else alerts_for_new_report(report, url, series, thresholds(config), config.alerts.trailing_reports)
+                else alerts_for_new_report(report, url, series, config.alerts, config.alerts.trailing_reports)
             )
         with store.transaction() as connection:
             report_id = store.save_report(connection, report, url, status)

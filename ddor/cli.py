@@ -298,7 +298,6 @@ def diff(obj: Context, a: int | None, b: int | None, fmt: str, show_all: bool) -
 
     Example: ddor diff 1 2 --format json
     """
-    from ddor.cycle import thresholds
     from monitor.alerts import notable_changes
     from monitor.diff import diff_reports
     from monitor.render import change_line
@@ -323,7 +322,7 @@ def diff(obj: Context, a: int | None, b: int | None, fmt: str, show_all: bool) -
     if show_all:
         changes = [{**c.to_json(), "delta": c.delta, "reason": ""} for c in diff_reports(old.report, new.report)]
     else:
-        changes, _ = notable_changes(old.report, new.report, thresholds(obj.config))
+        changes, _ = notable_changes(old.report, new.report, obj.config.alerts)
     if fmt == "json":
         click.echo(json.dumps({"from": old.id, "to": new.id, "changes": changes}, indent=2))
         return
@@ -344,7 +343,6 @@ def replay(obj: Context, since: str, fmt: str) -> None:
     """
     import datetime as dt
 
-    from ddor.cycle import thresholds
     from monitor.alerts import alerts_for_new_report
     from monitor.render import render_console
 
@@ -364,7 +362,7 @@ def replay(obj: Context, since: str, fmt: str) -> None:
             if r.kind == stored.kind and r.id != stored.id and r.period_start < stored.period_start
         ]
         for new in alerts_for_new_report(
-            stored.report, stored.url, series, thresholds(config), config.alerts.trailing_reports
+            stored.report, stored.url, series, config.alerts, config.alerts.trailing_reports
         ):
             produced.append({"key": new.key, "kind": new.kind, "payload": new.payload})
     if fmt == "json":

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from monitor.rules import Thresholds
 from parsers.isolated import Limits
 
 
@@ -65,13 +66,11 @@ class ScheduleConfig:
 
 
 @dataclass(frozen=True)
-class AlertsConfig:
-    min_abs_change: int = 5
-    min_rel_change: float = 0.5
-    floor: int = 3
-    significance: float = 0.01
+class AlertsConfig(Thresholds):
+    """The rules' own thresholds (min_abs_change, min_rel_change, floor, significance, watch),
+    so config and rules cannot drift, plus the settings around them."""
+
     trailing_reports: int = 4
-    watch: tuple[str, ...] = ()
     top_changes: int = 12
     failures_before_ops_alert: int = 2
     silence_after_cadences: float = 3.0

@@ -21,7 +21,6 @@ from monitor import alerts as build
 from monitor.faults import crash_point
 from monitor.health import record_outcome
 from monitor.notify import Destination, Drainer, DrainResult
-from monitor.rules import Thresholds
 from parsers.errors import ParseError
 from parsers.isolated import parse_isolated
 from parsers.models import Report
@@ -43,11 +42,6 @@ class CycleResult:
     @property
     def exit_code(self) -> int:
         return 1 if self.outcome == "failed" else 0
-
-
-def thresholds(config: Config) -> Thresholds:
-    a = config.alerts
-    return Thresholds(a.min_abs_change, a.min_rel_change, a.floor, a.significance, a.watch)
 
 
 def crawl_source(config: Config) -> dict[str, Any]:
@@ -164,7 +158,7 @@ class Cycle:
         self.destination = destination
         self.trigger = trigger
         self.verbose = verbose
-        self.rules = thresholds(config)
+        self.rules = config.alerts
 
     def drainer(self) -> Drainer:
         return Drainer(

@@ -332,10 +332,6 @@ class Store:
         with self.engine.connect() as connection:
             return [self._stored(r) for r in connection.execute(query).mappings()]
 
-    def report_count(self) -> int:
-        with self.engine.connect() as connection:
-            return int(connection.execute(select(func.count()).select_from(t.reports)).scalar_one())
-
     # --- notes ----------------------------------------------------------------------------
     def record_note(self, connection: Connection, text: str, date_line: str | None, url: str | None) -> bool:
         """True when the note is new (first time seen)."""
