@@ -320,13 +320,12 @@ class Cycle:
 
     def _silence(self) -> list[NewAlert]:
         """One informational alert when no new report arrived for k × the cadence."""
-        good = self.store.reports(statuses=("good",))
-        if not good:
+        latest = self.store.latest_good_arrival()
+        if latest is None:
             return []
-        latest = max(good, key=lambda r: r.parsed_at)
-        cadence = 7 if latest.kind == "weekly" else 92
-        parsed_at = latest.parsed_at if latest.parsed_at.tzinfo else latest.parsed_at.replace(tzinfo=dt.UTC)
+        kind, period_end, parsed_at = latest
+        cadence = 7 if kind == "weekly" else 92
         days = (dt.datetime.now(dt.UTC) - parsed_at).days
         if days < self.config.alerts.silence_after_cadences * cadence:
             return []
-        return [build.silence_alert(latest.period_end, days, latest.kind)]
+        return [build.silence_alert(period_end, days, kind)]

@@ -312,6 +312,22 @@ class Store:
             parsed_at=row["parsed_at"],
         )
 
+    def latest_good_arrival(self) -> tuple[str, str, dt.datetime] | None:
+        """(kind, period_end, parsed_at) of the good report parsed last, without loading any
+        report's data: every poll asks, including the many that find nothing new."""
+        query = (
+            select(t.reports.c.kind, t.reports.c.period_end, t.reports.c.parsed_at)
+            .where(t.reports.c.status == "good")
+            .order_by(t.reports.c.parsed_at.desc())
+            .limit(1)
+        )
+        with self.engine.connect() as connection:
+            row = connection.execute(query).first()
+        if row is None:
+            return None
+        parsed_at = row.parsed_at if row.parsed_at.tzinfo else row.parsed_at.replace(tzinfo=dt.UTC)
+        return row.kind, row.period_end, parsed_at
+
     def report_by_sha(self, sha256: str) -> StoredReport | None:
         with self.engine.connect() as connection:
             row = connection.execute(select(t.reports).where(t.reports.c.sha256 == sha256)).mappings().first()
