@@ -234,9 +234,12 @@ class Cycle:
                         connection, [build.note_alert(note["text"], note.get("date_line"), note.get("url"))]
                     )
             # Validators are saved last: a crash before here re-checks everything next time.
-            self.store.set_validators(
-                connection, self.config.source.url, listing.get("etag"), listing.get("last_modified")
-            )
+            # The listing's are saved only when every report link on it was stored: a 304 on
+            # the next poll must never hide a report whose download failed this time.
+            if downloads is None:
+                self.store.set_validators(
+                    connection, self.config.source.url, listing.get("etag"), listing.get("last_modified")
+                )
             for doc in crawl.get("documents", []):
                 if doc.get("status") == 200 and doc.get("sha256") and not self.store.quarantined(doc["sha256"]):
                     self.store.set_validators(connection, doc["url"], doc.get("etag"), doc.get("last_modified"))

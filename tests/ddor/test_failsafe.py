@@ -1,0 +1,35 @@
+"""Failures an operator would otherwise never notice: each ends loud and loses nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ddor.mirror import MirrorServer
+from tests.conftest import make_env
+from tests.crawler.test_crawl import respond
+from tests.fakes.slack import FakeSlack
+
+R2 = "/doclib/ddor/ddor2017_02-04to02-10.pdf"
+
+
+def test_a_failed_download_stays_pending_until_it_is_stored(
+    tmp_path: Path, mirror: MirrorServer, slack: FakeSlack
+) -> None:
+    env = make_env(tmp_path, mirror, slack, {"source": {"retries": 0}, "alerts": {"failures_before_ops_alert": 2}})
+    assert env.run("crawl").returncode == 0  # report 1: the baseline
+    mirror.stage = "2017-03-29"
+    mirror.overrides[R2] = respond(503, b"busy", times=2)
+    first = env.run("crawl")
+    assert first.returncode == 1 and R2 in first.stderr
+    # The listing is unchanged now; its validators must not have been saved, or the next
+    # poll's 304 would end the cycle and report 2 would never be fetched.
+    second = env.run("crawl")
+    assert second.returncode == 1
+    assert env.store().health("crawl")["consecutive_failures"] == 2
+    assert any("crawl failing" in m["text"] for m in slack.messages("#ddor-ops"))
+    third = env.run("crawl")
+    assert third.returncode == 0, third.stderr
+    periods = [r.report.report.period_start for r in env.store().reports()]
+    assert periods == ["2017-01-28", "2017-02-04"]
+    assert any(m["metadata"]["event_payload"]["alert_key"].endswith(":digest") for m in slack.alerts())
+    assert env.store().health("crawl")["consecutive_failures"] == 0
