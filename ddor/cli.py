@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ddor import __version__
-from ddor.config import Config, ConfigError, default_config_path, load_config
+from ddor.config import Config, ConfigError, config_from_json, default_config_path, load_config
 from ddor.locks import Lock, LockBusy
 from ddor.wiring import make_destination, open_store, setup_logging
 from storage import StoreError
@@ -35,16 +35,20 @@ def fail(message: str, code: int = EXIT_USAGE) -> None:
 
 
 class Context:
-    def __init__(self, config_path: str | None, verbose: bool) -> None:
+    def __init__(self, config_path: str | None, verbose: bool, config_from_stdin: bool = False) -> None:
         self.config_path = config_path
         self.verbose = verbose
+        self.config_from_stdin = config_from_stdin
         self._config: Config | None = None
 
     @property
     def config(self) -> Config:
         if self._config is None:
             try:
-                self._config = load_config(default_config_path(self.config_path))
+                if self.config_from_stdin:
+                    self._config = config_from_json(sys.stdin.read())
+                else:
+                    self._config = load_config(default_config_path(self.config_path))
             except ConfigError as exc:
                 fail(str(exc))
         assert self._config is not None
@@ -74,15 +78,21 @@ pass_ctx = click.make_pass_decorator(Context)
     default="auto",
     help="Log lines as text or JSON (auto: JSON when stderr is not a terminal).",
 )
+@click.option(
+    "--config-from-stdin",
+    is_flag=True,
+    hidden=True,
+    help="Read the configuration as JSON on stdin (the daemon hands its cycles the config it validated).",
+)
 @click.version_option(__version__, prog_name="ddor")
 @click.pass_context
-def cli(ctx: click.Context, config_path: str | None, verbose: bool, log_format: str) -> None:
+def cli(ctx: click.Context, config_path: str | None, verbose: bool, log_format: str, config_from_stdin: bool) -> None:
     """ddor-watch: watch ICE's Declined Detainer Outcome Report page and alert on what changed.
 
     Example: ddor --config config.yaml crawl --dry-run
     """
     setup_logging(verbose, log_format)
-    ctx.obj = Context(config_path, verbose)
+    ctx.obj = Context(config_path, verbose, config_from_stdin)
 
 
 @cli.command()

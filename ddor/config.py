@@ -7,6 +7,7 @@ Unknown keys and wrong types are errors that name the file and the key path, e.g
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import types
 import typing
@@ -208,3 +209,16 @@ def default_config_path(explicit: str | None) -> Path | None:
         return Path(env)
     local = Path("config.yaml")
     return local if local.is_file() else None
+
+
+def config_to_json(config: Config) -> str:
+    """A validated configuration as JSON, for a child process that must run with exactly it
+    (the daemon's cycles: the file on disk may have been edited badly since)."""
+    return json.dumps({**config.to_dict(), "base_dir": config.base_dir})
+
+
+def config_from_json(text: str) -> Config:
+    data = json.loads(text)
+    base_dir = data.pop("base_dir")
+    config: Config = _build(Config, data, "")
+    return dataclasses.replace(config, base_dir=base_dir)

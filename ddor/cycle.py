@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -71,7 +73,8 @@ def crawl_in_child(config: Config, validators: dict[str, Any], verbose: bool = F
         "source": crawl_source(config),
         "log_level": "INFO" if verbose else "WARNING",
     }
-    with tempfile.TemporaryDirectory(prefix="ddor-crawl-") as work:
+    remove_orphaned_work_dirs()
+    with tempfile.TemporaryDirectory(prefix=f"{WORK_DIR_PREFIX}{os.getpid()}-") as work:
         job_path, result_path = Path(work, "job.json"), Path(work, "result.json")
         job_path.write_text(json.dumps(job))
         process = subprocess.Popen(
@@ -93,6 +96,31 @@ def crawl_in_child(config: Config, validators: dict[str, Any], verbose: bool = F
             return {"failed": f"crawler exited with code {process.returncode}: {tail[0][:300]}"}
         result: dict[str, Any] = json.loads(result_path.read_text())
         return result
+
+
+WORK_DIR_PREFIX = "ddor-crawl-"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, but another user's
+        return True
+    return True
+
+
+def remove_orphaned_work_dirs(root: Path | None = None) -> list[Path]:
+    """Remove crawl work directories whose cycle process is gone: a cycle killed by the
+    daemon's run timeout or a signal never reaches its own clean-up."""
+    removed = []
+    for path in Path(root or tempfile.gettempdir()).glob(f"{WORK_DIR_PREFIX}*-*"):
+        pid = path.name[len(WORK_DIR_PREFIX) :].split("-", 1)[0]
+        if pid.isdigit() and not _pid_alive(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
 
 
 def crawl_outcome(crawl: dict[str, Any]) -> dict[str, Any]:
@@ -175,6 +203,9 @@ class Cycle:
         run_id = uuid.uuid4().hex[:12]
         RUN_ID.set(run_id)
         result = CycleResult(run_id, "ok")
+        # Cycles never overlap (the cycle lock), so a run still open here was killed mid-way.
+        for stale in self.store.close_unfinished_runs("failed", "interrupted: the cycle was killed before it finished"):
+            log.warning("run %s never finished (killed?); recorded as failed", stale)
         self.store.start_run(run_id, self.trigger)
         crawl: dict[str, Any] = {}
         try:

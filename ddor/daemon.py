@@ -27,7 +27,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from ddor.config import Config, ConfigError, load_config
+from ddor.config import Config, ConfigError, config_to_json, load_config
 from monitor.alerts import ops_failure_alert
 from storage import Store
 
@@ -83,9 +83,9 @@ class Daemon:
         self.state_path = state_path(config)
 
     def command(self, trigger: str) -> list[str]:
-        args = [sys.executable, "-m", "ddor"]
-        if self.config_path:
-            args += ["--config", str(self.config_path)]
+        # The cycle runs with the configuration this daemon validated (on stdin), never with
+        # whatever the file holds now: a bad edit is refused here and must not reach a cycle.
+        args = [sys.executable, "-m", "ddor", "--config-from-stdin"]
         return [*args, *(["-v"] if self.verbose else []), "crawl", "--trigger", trigger]
 
     def run_cycle(self, trigger: str = "daemon") -> int | None:
@@ -94,7 +94,10 @@ class Daemon:
             return None
         started = time.monotonic()
         with self.lock:
-            self.child = subprocess.Popen(self.command(trigger), start_new_session=True, stdin=subprocess.DEVNULL)
+            self.child = subprocess.Popen(self.command(trigger), start_new_session=True, stdin=subprocess.PIPE)
+            assert self.child.stdin is not None
+            self.child.stdin.write(config_to_json(self.config).encode())
+            self.child.stdin.close()
         try:
             code = self.child.wait(timeout=self.config.schedule.run_timeout_seconds)
         except subprocess.TimeoutExpired:
@@ -120,9 +123,11 @@ class Daemon:
                 self.child.wait()
 
     def _record_killed(self, reason: str) -> None:
-        run_id = f"killed-{int(time.time())}"
-        self.store.start_run(run_id, "daemon")
-        self.store.finish_run(run_id, "killed", {}, reason)
+        """The killed child cannot close its own run row: close it here, or record one."""
+        if not self.store.close_unfinished_runs("killed", reason):
+            run_id = f"killed-{int(time.time())}"
+            self.store.start_run(run_id, "daemon")
+            self.store.finish_run(run_id, "killed", {}, reason)
 
     def heartbeat(self) -> None:
         url = self.config.schedule.heartbeat_url
@@ -174,13 +179,14 @@ class Daemon:
     def reload(self, _signum: int, _frame: FrameType | None) -> None:
         try:
             new = load_config(self.config_path) if self.config_path else self.config
-        except ConfigError as exc:
+            trigger = make_trigger(new)
+        except (ConfigError, ValueError) as exc:  # ValueError: a schedule APScheduler refuses
             log.error("SIGHUP: new config refused, keeping the old one: %s", exc)
             with self.store.transaction() as connection:
                 self.store.add_alerts(connection, [ops_failure_alert("config", 1, str(exc), f"hup-{int(time.time())}")])
             return
         self.config = new
-        self.scheduler.reschedule_job(JOB_ID, trigger=make_trigger(new))
+        self.scheduler.reschedule_job(JOB_ID, trigger=trigger)
         log.warning("SIGHUP: configuration reloaded")
 
     def run(self) -> None:

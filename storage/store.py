@@ -456,6 +456,16 @@ class Store:
                 .values(finished_at=utcnow(), outcome=outcome, stats=json.dumps(stats), error=error)
             )
 
+    def close_unfinished_runs(self, outcome: str, error: str) -> list[str]:
+        """Mark every run still open as ended (a cycle killed before it could say so itself).
+        Only call this holding the cycle lock, when no cycle can be running; returns their ids."""
+        with self.transaction() as connection:
+            open_runs = t.runs.c.finished_at.is_(None)
+            ids = [row[0] for row in connection.execute(select(t.runs.c.run_id).where(open_runs))]
+            ended = {"finished_at": utcnow(), "outcome": outcome, "error": error}
+            connection.execute(update(t.runs).where(open_runs).values(**ended))
+        return ids
+
     def last_runs(self, limit: int = 10) -> list[dict[str, Any]]:
         with self.engine.connect() as connection:
             rows = connection.execute(select(t.runs).order_by(t.runs.c.id.desc()).limit(limit)).mappings()

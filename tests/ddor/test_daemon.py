@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from ddor.mirror import LISTING_PATH, MirrorServer
 from tests.conftest import Env, make_env
@@ -153,20 +154,28 @@ def test_thirty_idle_runs_send_nothing_and_leak_nothing(tmp_path: Path, mirror: 
 
 def test_catch_up_after_a_kill_and_no_duplicates_on_quick_restarts(tmp_path: Path, mirror: MirrorServer) -> None:
     env = make_env(tmp_path, mirror, None, {"schedule": {"interval_seconds": 6}})
+
+    def succeeded() -> list[dict[str, Any]]:
+        return [r for r in runs(env) if r["outcome"] in ("ok", "not_modified")]
+
     daemon = start(env)
-    assert wait_for(lambda: len(finished(env)) == 1, 20)
+    # Killed between runs: a cycle runs in its own session and would outlive the daemon.
+    assert wait_for(lambda: len(succeeded()) == 1 and not descendants(daemon.pid), 20)
     os.killpg(daemon.pid, signal.SIGKILL)
     daemon.wait()
     time.sleep(6.5)  # a scheduled slot passes while the daemon is dead
     daemon = start(env)
-    assert wait_for(lambda: len(finished(env)) == 2, 20)
-    assert [r["trigger"] for r in runs(env)] == ["catch-up", "catch-up"]
+    assert wait_for(lambda: len(succeeded()) == 2, 20)
+    assert [r["trigger"] for r in succeeded()] == ["catch-up", "catch-up"]
+    # A cycle caught by the kill (a slow machine) is closed as failed, never left running.
+    assert all(r["finished_at"] for r in runs(env))
     assert stop(daemon) == 0
+    before = len(runs(env))
     for _ in range(5):  # quick restarts: the last run is recent, so no catch-up is due
         daemon = start(env)
         time.sleep(0.8)
         assert stop(daemon) == 0
-    assert len(runs(env)) == 2
+    assert len(runs(env)) == before
 
 
 def test_second_daemon_refuses_and_crawl_no_wait_refuses_during_a_run(tmp_path: Path, mirror: MirrorServer) -> None:
@@ -189,16 +198,26 @@ def test_hanging_cycle_is_killed_at_the_timeout_and_the_next_run_is_on_time(
     mirror.overrides[LISTING_PATH] = hang_for(30)
     schedule = {"interval_seconds": 6, "run_timeout_seconds": 3, "heartbeat_url": heartbeat.url}
     env = make_env(tmp_path, mirror, None, {"schedule": schedule})
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env.env["TMPDIR"] = str(scratch)
     daemon = start(env)
     try:
         assert wait_for(lambda: any(r["outcome"] == "killed" for r in runs(env)), 15)
         mirror.overrides.clear()
-        assert wait_for(lambda: any(r["outcome"] == "ok" for r in runs(env)), 12)
+        assert wait_for(lambda: any(r["outcome"] == "ok" for r in runs(env)), 20)
+        wait_for(lambda: heartbeat.pings > 0, 5)  # the ping follows the child's exit
         assert stop(daemon) == 0
     finally:
         if daemon.poll() is None:
             daemon.kill()
     assert heartbeat.pings == 1  # none for the killed run
+    # The killed cycle's own run row says so (not "running" forever), and its crawl work
+    # directory was removed by the next cycle.
+    outcomes = [r["outcome"] for r in runs(env)]
+    assert outcomes[-1] == "ok" and set(outcomes[:-1]) == {"killed"}, outcomes
+    assert all(r["finished_at"] is not None for r in runs(env))
+    assert list(scratch.glob("ddor-crawl-*")) == []
 
 
 def test_sigterm_during_a_run_exits_0_within_grace_and_leaves_no_orphans(tmp_path: Path, mirror: MirrorServer) -> None:
@@ -232,6 +251,41 @@ def test_sighup_reloads_and_refuses_a_bad_config(tmp_path: Path, mirror: MirrorS
         time.sleep(1)
         assert daemon.poll() is None
         assert "configuration reloaded" in (env.root / "daemon.log").read_text()
+        assert stop(daemon) == 0
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+
+
+def test_a_refused_edit_keeps_the_old_config_for_the_next_cycles_and_is_reported(
+    tmp_path: Path, mirror: MirrorServer, slack: FakeSlack
+) -> None:
+    env = make_env(tmp_path, mirror, slack, {"schedule": {"interval_seconds": 2}})
+    good = env.config_path.read_text()
+    store = env.store()  # opened with the good config: the file is about to go bad
+
+    def finished() -> list[dict[str, Any]]:
+        return [r for r in reversed(store.last_runs(1000)) if r["finished_at"]]
+
+    daemon = start(env)
+    try:
+        assert wait_for(lambda: len(finished()) >= 1, 20)
+        env.config_path.write_text(good + "alerts:\n  floor: many\n")
+        daemon.send_signal(signal.SIGHUP)
+        done = len(finished())
+        assert wait_for(lambda: len(finished()) >= done + 2, 20)
+        # Both cycles after the refused edit ran with the configuration the daemon kept ...
+        assert [r["outcome"] for r in finished()[done:]][:2] == ["not_modified", "not_modified"]
+        # ... and the first of them delivered the ops alert about the refused edit.
+        assert wait_for(lambda: any("alerts.floor" in m["text"] for m in slack.messages("#ddor-ops")), 10)
+        assert daemon.poll() is None
+        # A schedule APScheduler cannot parse is refused too, and the daemon keeps running.
+        bad_cron = yaml.safe_load(good)
+        bad_cron["schedule"] = {"cron": "61 * * * *"}
+        env.config_path.write_text(yaml.safe_dump(bad_cron))
+        daemon.send_signal(signal.SIGHUP)
+        assert wait_for(lambda: "new config refused" in (env.root / "daemon.log").read_text().split("floor")[-1], 10)
+        assert daemon.poll() is None
         assert stop(daemon) == 0
     finally:
         if daemon.poll() is None:
