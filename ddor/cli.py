@@ -275,14 +275,21 @@ def status(obj: Context) -> None:
 
 
 @cli.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @pass_ctx
-def reports(obj: Context) -> None:
-    """Stored reports: period, kind, pages, totals, sha256, status.
+def reports(obj: Context, fmt: str) -> None:
+    """Stored reports: period, kind, pages, totals, sha256, status; and withdrawn links.
 
-    Example: ddor reports
+    Example: ddor reports --format json | jq '.[] | select(.status != "good")'
     """
+    store = obj.store()
+    withdrawn = store.withdrawn()
+    stored_reports = store.reports()
+    if fmt == "json":
+        click.echo(json.dumps([report_json(stored, withdrawn) for stored in stored_reports], indent=2))
+        return
     table = Table("id", "kind", "period", "pages", "issued", "declined", "status", "sha256")
-    for stored in obj.store().reports():
+    for stored in stored_reports:
         meta = stored.report.report
         table.add_row(
             str(stored.id),
@@ -291,10 +298,48 @@ def reports(obj: Context) -> None:
             str(meta.pages),
             f"{meta.detainers_issued or 0:,}",
             str(len(stored.report.declined)),
-            stored.status,
+            stored.status + (" (withdrawn)" if stored.url in withdrawn else ""),
             meta.sha256[:12],
         )
-    console().print(table)
+    out = console()
+    out.print(table)
+    for url, at in sorted(withdrawn.items(), key=lambda item: item[1]):
+        out.print(f"withdrawn from the page: {url} (acknowledged {str(at)[:19]})")
+
+
+def report_json(stored: Any, withdrawn: dict[str, Any]) -> dict[str, Any]:
+    """One stored report for scripts (``ddor reports --format json``)."""
+    meta = stored.report.report
+    return {
+        "id": stored.id,
+        "kind": meta.kind,
+        "period_start": meta.period_start,
+        "period_end": meta.period_end,
+        "pages": meta.pages,
+        "detainers_issued": meta.detainers_issued,
+        "declined": len(stored.report.declined),
+        "sha256": meta.sha256,
+        "status": stored.status,
+        "url": stored.url,
+        "withdrawn_at": withdrawn[stored.url].isoformat() if stored.url in withdrawn else None,
+    }
+
+
+@cli.command()
+@click.argument("url")
+@pass_ctx
+def forget(obj: Context, url: str) -> None:
+    """Acknowledge a report withdrawn from the page: its absence stops failing the crawl.
+
+    Example: ddor forget https://www.ice.gov/doclib/ddor/ddor2017_02-11to02-17.pdf
+    """
+    store = obj.store()
+    if url not in store.known_report_urls():
+        fail(f"{url}: not a report URL this store has seen (see `ddor reports --format json`)")
+    if store.acknowledge_withdrawn(url):
+        click.echo(f"recorded as withdrawn: {url}")
+    else:
+        click.echo(f"already recorded as withdrawn: {url}")
 
 
 @cli.command()

@@ -161,7 +161,10 @@ def listing_failure(result: dict[str, Any], known_urls: list[str]) -> str | None
         return f"no report links on {listing.get('url') or 'the listing page'} (is source.url the DDOR page?)"
     lost = [url for url in known_urls if url not in found]
     if lost:
-        return f"the listing page lost {len(lost)} previously seen report link(s), e.g. {lost[0]}"
+        return (
+            f"the listing page lost {len(lost)} previously seen report link(s), e.g. {lost[0]} "
+            "(if ICE withdrew it, acknowledge with `ddor forget URL`)"
+        )
     return None
 
 
@@ -232,7 +235,9 @@ class Cycle:
         return result
 
     def _handle_crawl(self, crawl: dict[str, Any], result: CycleResult) -> None:
-        failure = listing_failure(crawl, self.store.known_report_urls())
+        withdrawn = self.store.withdrawn()
+        watched = [url for url in self.store.known_report_urls() if url not in withdrawn]
+        failure = listing_failure(crawl, watched)
         threshold = self.config.alerts.failures_before_ops_alert
         if failure:
             result.outcome, result.errors = "failed", [failure]
@@ -259,6 +264,7 @@ class Cycle:
         for url, report in sorted(parsed, key=lambda item: (item[1].report.period_start, item[0])):
             self._store_report(url, report, links.get(url, {}), result)
         with self.store.transaction() as connection:
+            self.store.reinstate(connection, [url for url in links if url in withdrawn])
             for note in crawl.get("notes", []):
                 if self.store.record_note(connection, note["text"], note.get("date_line"), note.get("url")):
                     self.store.add_alerts(

@@ -175,6 +175,13 @@ health = Table(
     Column("last_error", Text),
     comment="consecutive failures per check, for ops alerts and their resolution",
 )
+withdrawn = Table(
+    "withdrawn",
+    metadata,
+    Column("url", String(2000), primary_key=True, comment="a report link that left the listing page"),
+    Column("acknowledged_at", DateTime(timezone=True), nullable=False, comment="when `ddor forget` was run"),
+    comment="report links acknowledged as withdrawn: their absence from the page is not a crawl failure",
+)
 
 
 def datasette_metadata(database: str = "ddor") -> dict[str, object]:
@@ -193,8 +200,13 @@ def _create_v1(connection: Connection) -> None:
     metadata.create_all(connection)
 
 
+def _add_withdrawn_v2(connection: Connection) -> None:
+    # checkfirst: a database created by v1 today already has every current table.
+    withdrawn.create(connection, checkfirst=True)
+
+
 # Append new migrations; never edit a released one.
-MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [(1, _create_v1)]
+MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [(1, _create_v1), (2, _add_withdrawn_v2)]
 LATEST = MIGRATIONS[-1][0]
 
 

@@ -213,6 +213,25 @@ class Store:
         with self.engine.connect() as connection:
             return list(connection.execute(select(t.documents.c.url).distinct()).scalars())
 
+    def withdrawn(self) -> dict[str, dt.datetime]:
+        """Report URLs acknowledged as withdrawn from the page, and when."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(t.withdrawn.c.url, t.withdrawn.c.acknowledged_at))
+            return {url: at for url, at in rows}
+
+    def acknowledge_withdrawn(self, url: str) -> bool:
+        """Record ``url`` as withdrawn; False when it already was."""
+        with self.transaction() as connection:
+            if connection.execute(select(t.withdrawn.c.url).where(t.withdrawn.c.url == url)).first():
+                return False
+            connection.execute(insert(t.withdrawn).values(url=url, acknowledged_at=utcnow()))
+        return True
+
+    def reinstate(self, connection: Connection, urls: Sequence[str]) -> None:
+        """Links back on the page are watched again: a second disappearance fails the crawl."""
+        if urls:
+            connection.execute(delete(t.withdrawn).where(t.withdrawn.c.url.in_(list(urls))))
+
     def record_document(
         self,
         connection: Connection,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-from ddor.mirror import MirrorServer
+from ddor.mirror import LISTING_PATH, MirrorServer
 from tests.conftest import make_env
 from tests.crawler.test_crawl import respond
 from tests.fakes.slack import FakeSlack
+from tests.monitor.test_cycle import _page_without
 
 R2 = "/doclib/ddor/ddor2017_02-04to02-10.pdf"
 
@@ -33,3 +35,29 @@ def test_a_failed_download_stays_pending_until_it_is_stored(
     assert periods == ["2017-01-28", "2017-02-04"]
     assert any(m["metadata"]["event_payload"]["alert_key"].endswith(":digest") for m in slack.alerts())
     assert env.store().health("crawl")["consecutive_failures"] == 0
+
+
+def test_forget_acknowledges_a_withdrawn_report(tmp_path: Path, mirror: MirrorServer, slack: FakeSlack) -> None:
+    env = make_env(tmp_path, mirror, slack)
+    mirror.stage = "2017-03-29"
+    assert env.run("crawl").returncode == 0
+    mirror.replacements[LISTING_PATH] = _page_without("2017-03-29", R2)
+    withdrawn = env.run("crawl")
+    assert withdrawn.returncode == 1 and "ddor forget URL" in withdrawn.stderr
+    url = mirror.base_url + R2
+    assert env.run("forget", mirror.base_url + "/doclib/ddor/nope.pdf").returncode == 2
+    forget = env.run("forget", url)
+    assert forget.returncode == 0 and url in forget.stdout
+    assert env.run("crawl").returncode == 0
+    listed = env.run("reports")
+    assert f"withdrawn from the page: {url}" in listed.stdout.replace("\n", "")
+    rows = json.loads(env.run("reports", "--format", "json").stdout)
+    assert [r["withdrawn_at"] is not None for r in rows] == [False, True]
+    interface = {"id", "kind", "period_start", "period_end", "pages", "detainers_issued", "declined", "sha256"}
+    assert interface <= set(rows[0])
+    # Back on the page, then gone again: that second disappearance is news again.
+    del mirror.replacements[LISTING_PATH]
+    mirror.stage = "2017-04-06"
+    assert env.run("crawl").returncode == 0
+    mirror.replacements[LISTING_PATH] = _page_without("2017-04-06", R2)
+    assert env.run("crawl").returncode == 1

@@ -6,9 +6,10 @@ import hashlib
 from pathlib import Path
 
 import pytest
+from sqlalchemy import delete
 
 from parsers.models import Report
-from storage import Archive, NewAlert, Store
+from storage import Archive, NewAlert, Store, schema
 from tests.conftest import expected, storage_url
 
 
@@ -20,8 +21,17 @@ def store(tmp_path: Path) -> Store:
 
 
 def test_migrations_apply_once(store: Store) -> None:
-    assert store.schema_version() == 1
+    assert store.schema_version() == schema.LATEST
     assert store.upgrade() == []
+
+
+def test_a_version_1_database_gains_the_withdrawn_table(store: Store) -> None:
+    with store.transaction() as connection:  # the database as v1 released it
+        schema.withdrawn.drop(connection)
+        connection.execute(delete(schema.schema_version).where(schema.schema_version.c.version > 1))
+    assert store.upgrade() == [2]
+    assert store.acknowledge_withdrawn("http://x/r1.pdf") and not store.acknowledge_withdrawn("http://x/r1.pdf")
+    assert list(store.withdrawn()) == ["http://x/r1.pdf"]
 
 
 def test_report_round_trips_with_its_rows(store: Store) -> None:
