@@ -254,7 +254,7 @@ def status(obj: Context) -> None:
     )
     for alert in store.alerts(states=("dead",))[-5:]:
         out.print(f"  dead: {alert.key}: {alert.last_error}")
-    for check in ("crawl", "parse"):
+    for check in ("crawl", "parse", "store"):
         health = store.health(check)
         out.print(
             f"[bold]Health[/bold] {check}: {health['consecutive_failures']} consecutive failures"

@@ -101,6 +101,12 @@ def crawl_in_child(config: Config, validators: dict[str, Any], verbose: bool = F
 WORK_DIR_PREFIX = "ddor-crawl-"
 
 
+def one_line(exc: BaseException, limit: int = 300) -> str:
+    """An exception as one short line: a database error's message can be a multi-line SQL dump."""
+    first = (str(exc).strip().splitlines() or [""])[0]
+    return f"{type(exc).__name__}: {first[:limit]}"
+
+
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -214,17 +220,24 @@ class Cycle:
         try:
             crawl = crawl_in_child(self.config, self.store.validators(), self.verbose)
             self._handle_crawl(crawl, result)
+            self._record_store_health(True, None, result)
         except Exception as exc:  # noqa: BLE001 — a cycle failure is recorded, never fatal
-            log.error("cycle %s failed: %s", run_id, exc, exc_info=self.verbose)
+            error = one_line(exc)
+            log.error("cycle %s failed: %s", run_id, error, exc_info=self.verbose)
             result.outcome = "failed"
-            result.errors.append(f"{type(exc).__name__}: {exc}")
+            result.errors.append(error)
+            self._record_store_health(False, error, result)
         stats = {
             **crawl_outcome(crawl),
             "new_reports": result.new_reports,
             "corrections": result.corrections,
             "quarantined": result.quarantined,
         }
-        self.store.finish_run(run_id, result.outcome, stats, "; ".join(result.errors) or None)
+        try:
+            self.store.finish_run(run_id, result.outcome, stats, "; ".join(result.errors) or None)
+        except Exception as exc:  # noqa: BLE001 — the exit code still says the cycle failed
+            result.outcome = "failed"
+            result.errors.append(f"cannot record the run: {one_line(exc)}")
         crash_point("after-commit")
         try:
             result.delivery = self.drainer().drain()
@@ -233,6 +246,20 @@ class Cycle:
             result.outcome = "failed"
             result.errors.append(f"delivery failed: {type(exc).__name__}: {exc}")
         return result
+
+    def _record_store_health(self, ok: bool, error: str | None, result: CycleResult) -> None:
+        """An error while storing (a database refusing a write, a full disk) is a failing
+        check like crawl and parse: N in a row raise the ops alert, a clean cycle resolves it."""
+        threshold = self.config.alerts.failures_before_ops_alert
+        try:
+            with self.store.transaction() as connection:
+                alerts = record_outcome(self.store, connection, "store", ok, error, result.run_id, threshold)
+                self.store.add_alerts(connection, alerts)
+        except Exception as exc:  # noqa: BLE001 — the store is down: the exit code is the signal left
+            log.error("cannot record store health: %s", one_line(exc))
+            if ok:
+                result.outcome = "failed"
+                result.errors.append(f"cannot record store health: {one_line(exc)}")
 
     def _handle_crawl(self, crawl: dict[str, Any], result: CycleResult) -> None:
         withdrawn = self.store.withdrawn()
@@ -261,8 +288,9 @@ class Cycle:
                 return
         links = {link["url"]: link for link in crawl.get("links", [])}
         parsed = self._parse_new(crawl, links, result)
+        sizes = {doc["url"]: doc.get("size", 0) for doc in crawl.get("documents", []) if doc.get("url")}
         for url, report in sorted(parsed, key=lambda item: (item[1].report.period_start, item[0])):
-            self._store_report(url, report, links.get(url, {}), result)
+            self._store_report(url, report, links.get(url, {}), sizes.get(url, 0), result)
         with self.store.transaction() as connection:
             self.store.reinstate(connection, [url for url in links if url in withdrawn])
             for note in crawl.get("notes", []):
@@ -325,28 +353,28 @@ class Cycle:
             connection, doc["url"], doc["sha256"], doc.get("size", 0), link.get("text"), link.get("date_line"), status
         )
 
-    def _store_report(self, url: str, report: Report, link: dict[str, Any], result: CycleResult) -> None:
+    def _store_report(self, url: str, report: Report, link: dict[str, Any], size: int, result: CycleResult) -> None:
         sha = report.report.sha256
         previous_doc = self.store.latest_document_for_url(url)
         original = self.store.report_by_sha(previous_doc["sha256"]) if previous_doc else None
         status = "suspect" if report.suspect else "good"
         alerts: list[NewAlert]
         if original is not None:
-            result.corrections.append(url)
             thread = self._first_alert_key(original.sha256)
             alerts = [build.correction_alert(original.report, report, url, thread)]
             if report.suspect:
                 alerts = [build.suspect_alert(report, url)]
             doc_status, supersedes = "correction", original.id
         else:
-            result.new_reports.append(url)
             alerts = [build.suspect_alert(report, url)] if report.suspect else self._content_alerts(report, url)
             doc_status, supersedes = "report", None
         crash_point("before-commit")
         with self.store.transaction() as connection:
             report_id = self.store.save_report(connection, report, url, status, supersedes)
-            self.store.record_document(connection, url, sha, 0, link.get("text"), link.get("date_line"), doc_status)
+            self.store.record_document(connection, url, sha, size, link.get("text"), link.get("date_line"), doc_status)
             self.store.add_alerts(connection, alerts, report_id)
+        # Counted only once committed: the run summary never claims what was not stored.
+        (result.corrections if supersedes is not None else result.new_reports).append(url)
 
     def _first_alert_key(self, sha: str) -> str:
         for kind in ("digest", "baseline"):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     Connection,
     DateTime,
@@ -43,7 +44,7 @@ documents = Table(
     Column("id", Integer, primary_key=True),
     Column("url", String(2000), nullable=False),
     Column("sha256", String(64), nullable=False, comment="digest of the bytes; the archive file name"),
-    Column("size", Integer, nullable=False),
+    Column("size", BigInteger, nullable=False),
     Column("link_text", Text),
     Column("date_line", String(200), comment="the date line above the link on the listing page"),
     Column("status", String(20), nullable=False, comment="report | alias | correction | quarantined"),
@@ -62,7 +63,7 @@ reports = Table(
     Column("period_start", String(10), nullable=False),
     Column("period_end", String(10), nullable=False),
     Column("pages", Integer, nullable=False),
-    Column("detainers_issued", Integer),
+    Column("detainers_issued", BigInteger),
     Column("status", String(20), nullable=False, comment="good | suspect | superseded"),
     Column("problems", Text, nullable=False, comment="JSON list of failed self-checks"),
     Column("supersedes", Integer, ForeignKey("reports.id"), comment="the report this corrects"),
@@ -78,7 +79,7 @@ issued_rows = Table(
     Column("jurisdiction_key", String(200), nullable=False, comment="STATE:county, e.g. TX:travis; CA:* = whole state"),
     Column("county", Text, nullable=False),
     Column("state", String(2), nullable=False),
-    Column("issued_detainers", Integer, nullable=False, comment="detainers ICE issued to it in the period"),
+    Column("issued_detainers", BigInteger, nullable=False, comment="detainers ICE issued to it in the period"),
     Column("page", Integer, nullable=False, comment="PDF page (1-based) where the row starts"),
     comment="Section I: detainers issued to the top non-cooperative jurisdictions",
 )
@@ -205,8 +206,23 @@ def _add_withdrawn_v2(connection: Connection) -> None:
     withdrawn.create(connection, checkfirst=True)
 
 
+# Counts are 64-bit: a count past 2**31 is refused by validation, but must never reach the
+# database as an overflow that fails every later crawl.
+_WIDENED = (("documents", "size"), ("reports", "detainers_issued"), ("issued_rows", "issued_detainers"))
+
+
+def _widen_counts_v3(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":  # SQLite's INTEGER is already 64-bit
+        for table, column in _WIDENED:
+            connection.exec_driver_sql(f"ALTER TABLE {table} ALTER COLUMN {column} TYPE BIGINT")
+
+
 # Append new migrations; never edit a released one.
-MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [(1, _create_v1), (2, _add_withdrawn_v2)]
+MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [
+    (1, _create_v1),
+    (2, _add_withdrawn_v2),
+    (3, _widen_counts_v3),
+]
 LATEST = MIGRATIONS[-1][0]
 
 

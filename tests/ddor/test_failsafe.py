@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from ddor.mirror import LISTING_PATH, MirrorServer
 from tests.conftest import make_env
@@ -61,3 +62,47 @@ def test_forget_acknowledges_a_withdrawn_report(tmp_path: Path, mirror: MirrorSe
     assert env.run("crawl").returncode == 0
     mirror.replacements[LISTING_PATH] = _page_without("2017-04-06", R2)
     assert env.run("crawl").returncode == 1
+
+
+def _refuse_report_inserts(store: Any) -> None:
+    """Make the database refuse to store a report, as a full disk or a broken server would."""
+    with store.transaction() as connection:
+        if store.is_sqlite:
+            connection.exec_driver_sql(
+                "CREATE TRIGGER refuse BEFORE INSERT ON reports BEGIN SELECT RAISE(ABORT, 'disk full\n"
+                "INSERT INTO reports ... (a multi-line SQL dump)'); END"
+            )
+        else:
+            connection.exec_driver_sql(
+                "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$ "
+                "LANGUAGE plpgsql"
+            )
+            connection.exec_driver_sql(
+                "CREATE TRIGGER refuse BEFORE INSERT ON reports FOR EACH ROW EXECUTE FUNCTION refuse()"
+            )
+
+
+def test_a_database_error_is_a_loud_failure_that_claims_nothing(
+    tmp_path: Path, mirror: MirrorServer, slack: FakeSlack
+) -> None:
+    env = make_env(tmp_path, mirror, slack)
+    assert env.run("crawl").returncode == 0
+    store = env.store()
+    _refuse_report_inserts(store)
+    mirror.stage = "2017-03-29"
+    failures = [env.run("crawl"), env.run("crawl")]
+    for failed in failures:
+        assert failed.returncode == 1
+        assert "new reports 0" in failed.stderr
+        errors = [line for line in failed.stderr.splitlines() if line.startswith("ddor: ")]
+        assert errors and all("disk full" in line for line in errors), failed.stderr
+        assert "INSERT INTO" not in failed.stderr  # one line, not the SQL dump
+    assert store.health("store")["consecutive_failures"] == 2
+    assert any("store failing" in m["text"] for m in slack.messages("#ddor-ops"))
+    with store.transaction() as connection:
+        connection.exec_driver_sql("DROP TRIGGER refuse" + ("" if store.is_sqlite else " ON reports"))
+    assert env.run("crawl").returncode == 0
+    assert len(store.reports()) == 2 and store.health("store")["consecutive_failures"] == 0
+    assert "recovered" in slack.messages("#ddor-ops")[-1]["text"]
+    sizes = [doc["size"] for doc in store.documents_for_sha(store.reports()[-1].sha256)]
+    assert sizes and all(size > 10_000 for size in sizes)  # the real byte count, not 0
