@@ -383,7 +383,8 @@ def alert() -> None:
 @click.option("--route", "route_channel", metavar="CHANNEL", help="Send only that alerts.routes channel's digest.")
 @pass_ctx
 def alert_test(obj: Context, dry_run: bool, route_channel: str | None) -> None:
-    """Send a realistic digest (one of each change kind) and an ops alert to the configured destination.
+    """Send a realistic digest (one of each change kind) and an ops alert to the configured destination;
+    with --route, only the digest that alerts.routes' CHANNEL would get, to that channel.
 
     Example: ddor alert test --dry-run; ddor alert test --route "#texas"
     """
