@@ -435,22 +435,31 @@ def alert() -> None:
 
 @alert.command("test")
 @click.option("--dry-run", is_flag=True, help="Print the exact JSON payloads instead of sending.")
+@click.option("--route", "route_channel", metavar="CHANNEL", help="Send only that alerts.routes channel's digest.")
 @pass_ctx
-def alert_test(obj: Context, dry_run: bool) -> None:
-    """Send a realistic digest (one of each change kind) and an ops alert to the configured destination.
+def alert_test(obj: Context, dry_run: bool, route_channel: str | None) -> None:
+    """Send a realistic digest (one of each change kind) and an ops alert to the configured destination;
+    with --route, only the digest that alerts.routes' CHANNEL would get, to that channel.
 
-    Example: ddor alert test --dry-run
+    Example: ddor alert test --dry-run; ddor alert test --route "#texas"
     """
+    from monitor.alerts import sample_route_alert
     from monitor.notify import Drainer
     from monitor.samples import sample_alerts
     from storage import Store
 
     config = obj.config
+    samples = sample_alerts()
+    if route_channel is not None:
+        try:
+            samples = [sample_route_alert(samples[0], config.alerts.routes, route_channel)]
+        except LookupError as exc:
+            fail(str(exc))
     with tempfile.TemporaryDirectory(prefix="ddor-alert-test-") as work:
         store = Store(f"sqlite:///{work}/test.sqlite3")
         store.upgrade()
         with store.transaction() as connection:
-            store.add_alerts(connection, sample_alerts())
+            store.add_alerts(connection, samples)
         drainer = Drainer(
             store,
             make_destination(config, dry_run),

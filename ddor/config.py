@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from monitor.rules import Thresholds
+from monitor.rules import RouteError, Thresholds, route_scopes
 from parsers.isolated import Limits
 
 
@@ -199,6 +199,10 @@ def check(config: Config, path: Path | str) -> None:
     for key in config.alerts.watch:
         if ":" not in key:
             raise ConfigError(f"{path}: alerts.watch: {key!r} is not a key like 'TX:travis'")
+    try:
+        route_scopes(config.alerts.routes)
+    except RouteError as exc:
+        raise ConfigError(f"{path}: alerts.routes{exc}") from None
 
 
 def default_config_path(explicit: str | None) -> Path | None:

@@ -1,6 +1,6 @@
 """Alerts are data: typed payloads with deterministic keys, built by pure functions.
 
-Keys: ``<sha256>:baseline``, ``<sha256>:digest``, ``<sha256>:suspect``,
+Keys: ``<sha256>:baseline``, ``<sha256>:digest``, ``<sha256>:route:<channel>``, ``<sha256>:suspect``,
 ``<new sha256>:correction:<old sha256>``, ``note:<text digest>``, ``ops:<check>:<state>:<run>``.
 A key is unique in the outbox, so re-running a cycle can never queue an alert twice.
 """
@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from monitor.diff import ROLLUPS, Change, aggregate, diff_reports, diff_rows
-from monitor.rules import Thresholds, why_notable
+from monitor.rules import Route, RouteScope, Thresholds, route_scopes, why_notable
 from monitor.summary import summarize
 from parsers.jurisdictions import jurisdiction_key
 from parsers.models import Report
@@ -243,7 +243,40 @@ def alerts_for_new_report(
     history = history_by_key([r for r, _ in earlier], trailing)
     digest = digest_alert(report, url, previous, previous_url, rules, context, history)
     digest.payload["chart"] = top_series([r for r, _ in earlier] + [report])
-    return [digest]
+    return [digest, *route_alerts(digest, rules.routes)]
+
+
+def route_alerts(digest: NewAlert, routes: Sequence[Route]) -> list[NewAlert]:
+    """One short digest per route whose scope has a notable change in ``digest``, in the
+    order the routes are configured; a route with nothing in scope gets no alert."""
+    alerts = []
+    for scope in route_scopes(routes):
+        changes = [change for change in digest.payload["changes"] if scope.covers(change["key"])]
+        if changes:
+            alerts.append(route_alert(digest, scope, changes))
+    return alerts
+
+
+def route_alert(digest: NewAlert, scope: RouteScope, changes: list[dict[str, Any]]) -> NewAlert:
+    """The route's digest: the main digest's report and national summary (for the headline)
+    and the in-scope changes. The channel travels in the payload, so the outbox delivers it
+    there even after ``alerts.routes`` is edited; the key is one per (report, channel)."""
+    payload = digest.payload
+    previous = payload["previous"]
+    return NewAlert(
+        f"{payload['report']['sha256']}:route:{scope.channel}",
+        "route_digest",
+        "content",
+        {
+            "kind": "route_digest",
+            "channel": scope.channel,
+            "scope": {"states": sorted(scope.states), "jurisdictions": sorted(scope.keys)},
+            "report": payload["report"],
+            "previous": {"period_start": previous["period_start"], "period_end": previous["period_end"]},
+            "summary": payload["summary"],
+            "changes": changes,
+        },
+    )
 
 
 def top_series(reports: Sequence[Report], top: int = 5) -> dict[str, Any]:
@@ -255,3 +288,16 @@ def top_series(reports: Sequence[Report], top: int = 5) -> dict[str, Any]:
         "periods": [r.report.period_end for r in reports],
         "lines": [{"label": latest[k][1], "values": [a.get(k, (0, "", 0))[0] for a in aggregates]} for k in keys],
     }
+
+
+def sample_route_alert(sample_digest: NewAlert, routes: Sequence[Route], channel: str) -> NewAlert:
+    """``ddor alert test --route CHANNEL``: that route's digest built from a sample digest —
+    its in-scope changes, or all of them when none is in scope, so the test always shows a
+    realistic message. A channel no route names is a ``LookupError``."""
+    scopes = {scope.channel: scope for scope in route_scopes(routes)}
+    scope = scopes.get(channel.strip())
+    if scope is None:
+        known = ", ".join(scopes) or "none"
+        raise LookupError(f"no route in alerts.routes has channel {channel!r} (configured: {known})")
+    changes = sample_digest.payload["changes"]
+    return route_alert(sample_digest, scope, [c for c in changes if scope.covers(c["key"])] or list(changes))

@@ -257,6 +257,8 @@ class Drainer:
         return result
 
     def _channel(self, alert: OutboxAlert) -> str:
+        if route_channel := alert.payload.get("channel"):  # a desk's route digest (monitor/alerts.py)
+            return str(route_channel)
         return self.ops_channel if alert.audience == "ops" else self.channel
 
     def _thread_ts(self, alert: OutboxAlert) -> str | None:

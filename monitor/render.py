@@ -134,10 +134,16 @@ def render_slack(payload: dict[str, Any], top_changes: int = 12) -> dict[str, An
     return message
 
 
+def national_headline(report: dict[str, Any], summary: dict[str, Any]) -> str:
+    """The line a digest opens with, e.g. ``DDOR Feb 4 – Feb 10, 2017: 47 declined, 2,825 issued``;
+    route digests open with it too, so every desk sees the same national figures."""
+    period = fmt_period(report["period_start"], report["period_end"])
+    return f"DDOR {period}: {fmt_int(summary['declined'])} declined, {fmt_int(summary['issued'])} issued"
+
+
 def _digest(payload: dict[str, Any], top: int) -> dict[str, Any]:
     report, summary, previous = payload["report"], payload["summary"], payload["previous"]
-    period = fmt_period(report["period_start"], report["period_end"])
-    title = f"DDOR {period}: {fmt_int(summary['declined'])} declined, {fmt_int(summary['issued'])} issued"
+    title = national_headline(report, summary)
     changes = [change_line(c) for c in payload["changes"]]
     shown, rest = changes[:top], changes[top:]
     blocks = [_header(title), _section("\n".join(summary_lines(summary, previous["summary"])))]
@@ -168,6 +174,31 @@ def _digest(payload: dict[str, Any], top: int) -> dict[str, Any]:
             ]
         )
     return {"text": text, "blocks": blocks, "thread": thread}
+
+
+def _route_digest(payload: dict[str, Any], top: int) -> dict[str, Any]:
+    """A desk's short digest: the national headline, then only the notable changes in its scope."""
+    report, previous = payload["report"], payload["previous"]
+    title = national_headline(report, payload["summary"])
+    channel = escape(payload["channel"])
+    changes = [change_line(c) for c in payload["changes"]]
+    shown, rest = changes[:top], changes[top:]
+    body = _pack_lines([f"*Notable changes for {channel}*", *shown])
+    if rest:
+        body[-1] = _truncate(f"{body[-1]}\n…and {len(rest)} more — {CLI_HINT} or this thread", MAX_SECTION)
+    scope = payload["scope"]
+    covered = escape(", ".join([*scope["states"], *scope["jurisdictions"]]))
+    compared = f"Compared with {fmt_period(previous['period_start'], previous['period_end'])}"
+    blocks = [
+        _header(title),
+        *(_section(chunk) for chunk in body[:4]),
+        _context(f"{_report_link(report)} · {compared} · this channel's scope: {covered}"),
+    ]
+    return {
+        "text": f"{title}. " + "; ".join(c.replace("*", "") for c in changes[:5]),
+        "blocks": blocks,
+        "thread": _pack_lines([f"*All notable changes for {channel}*", *changes]) if rest else [],
+    }
 
 
 def _release_line(row: dict[str, Any]) -> str:
@@ -268,6 +299,7 @@ def _ops(payload: dict[str, Any], _top: int) -> dict[str, Any]:
 
 _RENDERERS = {
     "digest": _digest,
+    "route_digest": _route_digest,
     "baseline": _baseline,
     "correction": _correction,
     "note": _note,
