@@ -3,13 +3,12 @@ failed (and an ops alert was raised), 2 usage or configuration error."""
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 from rich.console import Console
@@ -29,7 +28,7 @@ def console() -> Console:
     return Console() if sys.stdout.isatty() else Console(width=200)
 
 
-def fail(message: str, code: int = EXIT_USAGE) -> None:
+def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     click.echo(f"ddor: {message}", err=True)
     sys.exit(code)
 
@@ -161,16 +160,11 @@ def parse(obj: Context, files: tuple[str, ...], fmt: str, in_process: bool) -> N
         objects = [r.to_json() for r in reports]
         click.echo(json.dumps(objects[0] if len(files) == 1 and objects else objects, indent=2, ensure_ascii=False))
     else:
-        write_release_csv(reports, sys.stdout)
+        from monitor.export import write_csv
+        from monitor.tables import RELEASE_COLUMNS, release_rows
+
+        write_csv(release_rows(reports), RELEASE_COLUMNS, sys.stdout)
     sys.exit(EXIT_FAILED if failed else 0)
-
-
-def write_release_csv(reports: list[Any], stream: Any) -> None:
-    from monitor.tables import RELEASE_COLUMNS, release_rows
-
-    writer = csv.DictWriter(stream, fieldnames=RELEASE_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(release_rows(reports))
 
 
 @cli.command()
@@ -484,6 +478,7 @@ def export(obj: Context, fmt: str, which: str, out: str | None) -> None:
     Example: ddor export --format xlsx --out ddor.xlsx
     """
     from monitor import tables
+    from monitor.export import write_csv, write_xlsx
 
     reports = [r.report for r in obj.store().reports(statuses=("good",))]
     builders = {
@@ -494,16 +489,7 @@ def export(obj: Context, fmt: str, which: str, out: str | None) -> None:
     if fmt == "xlsx":
         if not out:
             fail("--out: an .xlsx workbook needs a file to go to")
-        from openpyxl import Workbook
-
-        book = Workbook()
-        book.remove(book.active)
-        for name, (build_rows, columns) in builders.items():
-            sheet = book.create_sheet(name)
-            sheet.append(columns)
-            for row in build_rows(reports):
-                sheet.append([row[c] for c in columns])
-        book.save(out)
+        write_xlsx({name: (columns, build_rows(reports)) for name, (build_rows, columns) in builders.items()}, out)
         return
     build_rows, columns = builders[which]
     rows = build_rows(reports)
@@ -512,9 +498,7 @@ def export(obj: Context, fmt: str, which: str, out: str | None) -> None:
         if fmt == "json":
             stream.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
         else:
-            writer = csv.DictWriter(stream, fieldnames=columns, lineterminator="\n")
-            writer.writeheader()
-            writer.writerows(rows)
+            write_csv(rows, columns, stream)
     finally:
         if out:
             stream.close()
