@@ -15,10 +15,10 @@ from rich.console import Console
 from rich.table import Table
 
 from ddor import __version__
-from ddor.config import Config, ConfigError, default_config_path, load_config
+from ddor.config import Config, ConfigError, default_config_path, load_config, prepare_directories
 from ddor.locks import Lock, LockBusy
-from ddor.wiring import make_destination, open_store, setup_logging
-from storage import StoreError
+from ddor.wiring import make_destination, setup_logging
+from storage import Store, StoreError
 
 EXIT_FAILED, EXIT_USAGE = 1, 2
 
@@ -49,14 +49,26 @@ class Context:
         assert self._config is not None
         return self._config
 
-    def store(self) -> Any:
+    def store(self, write: bool = True) -> Store:
+        """The configured store. For a command that writes: output directories created,
+        migrations applied, write access proven, or a one-line error naming the key or file.
+        For one that only reads (``write=False``): nothing migrated or created, so it works
+        on a store it cannot write."""
+        from storage.store import open_for_reading, open_for_writing
+
+        config = self.config
         try:
-            return open_store(self.config)
+            if not write:
+                return open_for_reading(config.storage_url)
+            prepare_directories(config)
+            return open_for_writing(config.storage_url)
+        except ConfigError as exc:
+            fail(f"{default_config_path(self.config_path) or 'config'}: {exc}")
         except StoreError as exc:
             fail(str(exc))
         except Exception as exc:  # noqa: BLE001 — a bad URL or unreachable server is one line
             fail(
-                f"storage.url: cannot open {self.config.storage.url.split('@')[-1]}: {type(exc).__name__}: "
+                f"storage.url: cannot open {config.storage.url.split('@')[-1]}: {type(exc).__name__}: "
                 f"{str(exc).splitlines()[0][:200]}"
             )
 
@@ -212,19 +224,26 @@ def status(obj: Context) -> None:
 
     Example: ddor status
     """
-    config, store = obj.config, obj.store()
+    config, store = obj.config, obj.store(write=False)
     out = console()
     from ddor.daemon import read_state
 
-    held = Lock(config, store, "daemon").is_held()
+    if store.created:
+        out.print(f"[bold]Store[/bold] {store.url_for_humans}  schema v{store.schema_version()}")
+    else:
+        out.print(f"[bold]Store[/bold] {store.url_for_humans}  not created yet (`ddor crawl` creates it)")
+    try:
+        held = Lock(config, store, "daemon").is_held()
+    except OSError as exc:  # a lock file we may not read: say so rather than guess
+        out.print(f"[bold]Daemon[/bold] unknown (lock file: {exc.strerror})")
+        held = False
     state = read_state(config) if held else None
-    out.print(f"[bold]Store[/bold] {store.url_for_humans}  schema v{store.schema_version()}")
     if held and state:
         out.print(
             f"[bold]Daemon[/bold] running (pid {state['pid']}, since {state['since'][:19]}), "
             f"next run {str(state.get('next_run'))[:19]}"
         )
-    else:
+    elif held or store.created:
         out.print(f"[bold]Daemon[/bold] {'running' if held else 'not running'}")
     reports = store.reports()
     if reports:
@@ -266,7 +285,7 @@ def reports(obj: Context) -> None:
     Example: ddor reports
     """
     table = Table("id", "kind", "period", "pages", "issued", "declined", "status", "sha256")
-    for stored in obj.store().reports():
+    for stored in obj.store(write=False).reports():
         meta = stored.report.report
         table.add_row(
             str(stored.id),
@@ -296,7 +315,7 @@ def diff(obj: Context, a: int | None, b: int | None, fmt: str, show_all: bool) -
     from monitor.diff import diff_reports
     from monitor.render import change_line
 
-    store = obj.store()
+    store = obj.store(write=False)
     missing = [i for i in (a, b) if i is not None and store.report_by_id(i) is None]
     if missing:
         fail(f"no stored report with id {missing[0]} (ids from `ddor reports`)", EXIT_FAILED)
@@ -344,7 +363,7 @@ def replay(obj: Context, since: str, fmt: str) -> None:
         dt.date.fromisoformat(since)
     except ValueError:
         fail(f"--from: expected a date like 2017-01-28, got {since!r}")
-    config, store = obj.config, obj.store()
+    config, store = obj.config, obj.store(write=False)
     good = store.reports(statuses=("good",))
     produced: list[dict[str, Any]] = []
     for stored in good:
@@ -439,7 +458,7 @@ def history(obj: Context, jurisdiction: str, fmt: str) -> None:
         if state is None:
             fail(f'{jurisdiction!r}: give the state too, e.g. "Travis County, TX"')
         key = jurisdiction_key(county, state or "")
-    reports = [r.report for r in obj.store().reports(statuses=("good",))]
+    reports = [r.report for r in obj.store(write=False).reports(statuses=("good",))]
     rows = series_rows(reports, only_key=key)
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
@@ -480,7 +499,7 @@ def export(obj: Context, fmt: str, which: str, out: str | None) -> None:
     from monitor import tables
     from monitor.export import write_csv, write_xlsx
 
-    reports = [r.report for r in obj.store().reports(statuses=("good",))]
+    reports = [r.report for r in obj.store(write=False).reports(statuses=("good",))]
     builders = {
         "releases": (tables.release_rows, tables.RELEASE_COLUMNS),
         "series": (tables.series_rows, tables.SERIES_COLUMNS),

@@ -15,6 +15,7 @@ import codecs
 import dataclasses
 import math
 import os
+import tempfile
 import types
 import typing
 from dataclasses import dataclass, field
@@ -38,6 +39,11 @@ MAX_CONFIG_BYTES = 1024 * 1024
 MAX_NESTING = 16
 MAX_NODES = 20_000
 SHOWN_CHARS = 80
+
+
+def named(text: str) -> str:
+    """A key or a path as it reads in an error: as is when short and printable, else :func:`shown`."""
+    return text if text.isprintable() and len(text) <= SHOWN_CHARS else shown(text)
 
 
 def shown(value: Any) -> str:
@@ -118,6 +124,20 @@ class Config:
         return resolve_sqlite_url(self.base_dir, self.storage.url)
 
     @property
+    def sqlite_path(self) -> Path | None:
+        """The SQLite database file, or None (PostgreSQL, in-memory, a SQLite URI with options)."""
+        prefix = "sqlite:///"
+        rest = self.storage_url[len(prefix) :]
+        if (
+            not self.storage_url.startswith(prefix)
+            or rest in ("", ":memory:")
+            or rest.startswith("file:")
+            or "?" in rest
+        ):
+            return None
+        return Path(rest)
+
+    @property
     def ops_channel(self) -> str:
         return self.slack.ops_channel or self.slack.channel
 
@@ -185,7 +205,7 @@ def _build(cls: type[Any], data: Any, where: str) -> Any:
     names = {f.name for f in dataclasses.fields(cls) if f.name != "base_dir"}
     values = {}
     for key, value in data.items():
-        name = str(key) if str(key).isprintable() and len(str(key)) <= SHOWN_CHARS else shown(str(key))
+        name = named(str(key))
         path = f"{where}.{name}" if where else name
         if key not in names:
             raise ConfigError(f"{path}: unknown key (known: {', '.join(sorted(names))})")
@@ -346,6 +366,30 @@ def schedule_problem(schedule: ScheduleConfig) -> str | None:
         except (ValueError, LookupError) as exc:
             return f"schedule.cron: {shown(schedule.cron)}: {_clip(str(exc))}"
     return None
+
+
+def output_directories(config: Config) -> list[tuple[str, Path]]:
+    """(key, directory) for every directory that commands which write put files in: the
+    archive, the lock and daemon-state files beside it, the SQLite database's directory."""
+    directories = [
+        ("storage.archive_dir", config.archive_path),
+        ("storage.archive_dir", config.archive_path.parent),
+    ]
+    if config.sqlite_path is not None:
+        directories.append(("storage.url", config.sqlite_path.parent))
+    return directories
+
+
+def prepare_directories(config: Config) -> None:
+    """Create the output directories (a fresh clone has no ``data/``) and prove each can be
+    written, so a command that writes fails at once with the key to fix, not mid-run."""
+    for key, directory in output_directories(config):
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=directory):
+                pass
+        except OSError as exc:
+            raise ConfigError(f"{key}: cannot write in {named(str(directory))}: {exc.strerror or exc}") from exc
 
 
 def default_config_path(explicit: str | None) -> Path | None:
