@@ -18,6 +18,7 @@ import os
 import tempfile
 import types
 import typing
+import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -352,15 +353,16 @@ def path_problem(value: str) -> str | None:
 def schedule_problem(schedule: ScheduleConfig) -> str | None:
     """The daemon builds its trigger with APScheduler; the same parser judges the config at
     load time, so a bad cron or zone is refused before a SIGHUP reload has adopted it."""
-    from apscheduler.triggers.cron import CronTrigger
-    from apscheduler.util import astimezone
-
     if schedule.timezone:
+        # What APScheduler 3.x does with a zone name (its astimezone), without importing it
+        # into every command that loads the config.
         try:
-            astimezone(schedule.timezone)
+            zoneinfo.ZoneInfo(schedule.timezone)
         except (ValueError, LookupError, OSError):
             return f"schedule.timezone: unknown time zone {shown(schedule.timezone)} (e.g. America/New_York)"
     if schedule.cron:
+        from apscheduler.triggers.cron import CronTrigger
+
         try:
             CronTrigger.from_crontab(schedule.cron, timezone=schedule.timezone or None)
         except (ValueError, LookupError) as exc:
