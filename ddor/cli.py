@@ -600,7 +600,8 @@ def db_metadata(database: str) -> None:
 @db.command("upgrade")
 @pass_ctx
 def db_upgrade(obj: Context) -> None:
-    """Apply pending schema migrations (also done at every start).
+    """Apply pending schema migrations (also done by every command that writes; commands that
+    only read never migrate, and ask for this on a stale schema).
 
     Example: ddor db upgrade
     """
