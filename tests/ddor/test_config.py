@@ -78,7 +78,9 @@ ALIAS_BOMB = (
     [
         (ALIAS_BOMB.encode(), ":2: not valid YAML: aliases (*name) are not allowed"),
         (b"base: &b {floor: 1}\nalerts:\n  <<: *b\n", ":3: not valid YAML: aliases"),
-        (b"alerts:\n  watch: " + b"[" * 50_000 + b"]" * 50_000 + b"\n", ":2: not valid YAML: nested deeper than"),
+        (b"alerts:\n  watch: " + b"[" * 100 + b"]" * 100 + b"\n", ":2: not valid YAML: nested deeper than 16 levels"),
+        (b"alerts:\n  watch: " + b"[" * 500_000 + b"]" * 500_000 + b"\n", ":2: not valid YAML: "),
+        (b"a:\n" + b"".join(b" " * i + b"- \n" for i in range(1, 200)), ":17: not valid YAML: nested deeper than 16"),
         (b"alerts:\n  watch: [" + b"'TX:a'," * 100_000 + b"]\n", ":2: not valid YAML: more than"),
         ("source:\n  user_agent: 'café'\n".encode("latin-1"), ":2: not UTF-8 (byte 0xe9"),
         ("source:\n  user_agent: x\n".encode("utf-16"), ":1: UTF-16 text"),
