@@ -232,18 +232,20 @@ def status(obj: Context) -> None:
         out.print(f"[bold]Store[/bold] {store.url_for_humans}  schema v{store.schema_version()}")
     else:
         out.print(f"[bold]Store[/bold] {store.url_for_humans}  not created yet (`ddor crawl` creates it)")
+    lock_error = ""
     try:
         held = Lock(config, store, "daemon").is_held()
     except OSError as exc:  # a lock file we may not read: say so rather than guess
-        out.print(f"[bold]Daemon[/bold] unknown (lock file: {exc.strerror})")
-        held = False
+        held, lock_error = False, exc.strerror or type(exc).__name__
     state = read_state(config) if held else None
     if held and state:
         out.print(
             f"[bold]Daemon[/bold] running (pid {state['pid']}, since {state['since'][:19]}), "
             f"next run {str(state.get('next_run'))[:19]}"
         )
-    elif held or store.created:
+    elif lock_error:
+        out.print(f"[bold]Daemon[/bold] unknown (lock file: {lock_error})")
+    else:
         out.print(f"[bold]Daemon[/bold] {'running' if held else 'not running'}")
     reports = store.reports()
     if reports:
@@ -508,11 +510,17 @@ def export(obj: Context, fmt: str, which: str, out: str | None) -> None:
     if fmt == "xlsx":
         if not out:
             fail("--out: an .xlsx workbook needs a file to go to")
-        write_xlsx({name: (columns, build_rows(reports)) for name, (build_rows, columns) in builders.items()}, out)
+        try:
+            write_xlsx({name: (columns, build_rows(reports)) for name, (build_rows, columns) in builders.items()}, out)
+        except OSError as exc:
+            fail(f"--out: cannot write {out}: {exc.strerror}")
         return
     build_rows, columns = builders[which]
     rows = build_rows(reports)
-    stream = open(out, "w", newline="", encoding="utf-8") if out else sys.stdout  # noqa: SIM115
+    try:
+        stream = open(out, "w", newline="", encoding="utf-8") if out else sys.stdout  # noqa: SIM115
+    except OSError as exc:
+        fail(f"--out: cannot write {out}: {exc.strerror}")
     try:
         if fmt == "json":
             stream.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")

@@ -65,13 +65,16 @@ def write_xlsx(sheets: Sheets, path: Path | str) -> None:
     """One worksheet per entry, named by its key: a header row then one row per row."""
     from openpyxl import Workbook
 
-    book = Workbook(write_only=True)
-    for name, (columns, rows) in sheets.items():
-        sheet = book.create_sheet(name)
-        sheet.append([xlsx_text(column) for column in columns])
-        for row in rows:
-            sheet.append([_xlsx_cell(sheet, row.get(column)) for column in columns])
-    book.save(str(path))
+    # Opened first: a path that cannot be written is then a plain OSError, before a
+    # write-only workbook is half built (its clean-up error would hide the cause).
+    with open(path, "wb") as target:
+        book = Workbook(write_only=True)
+        for name, (columns, rows) in sheets.items():
+            sheet = book.create_sheet(name)
+            sheet.append([xlsx_text(column) for column in columns])
+            for row in rows:
+                sheet.append([_xlsx_cell(sheet, row.get(column)) for column in columns])
+        book.save(target)
 
 
 def _xlsx_cell(sheet: Any, value: Any) -> Any:

@@ -48,3 +48,14 @@ def test_export_neutralises_spreadsheets_and_keeps_json_verbatim(tmp_path: Path)
     assert (first["page"].value, first["page"].data_type) == (2, "n")
     with zipfile.ZipFile(out) as archive:
         assert not any(b"<f>" in archive.read(name) for name in archive.namelist() if name.startswith("xl/worksheets/"))
+
+
+def test_an_out_path_that_cannot_be_written_is_one_line(tmp_path: Path) -> None:
+    env = make_env(tmp_path, None, None)
+    for fmt in ("csv", "xlsx"):
+        result = env.run("export", "--format", fmt, "--out", str(tmp_path / "missing" / f"x.{fmt}"))
+        assert result.returncode == 2
+        assert (
+            result.stderr.strip()
+            == f"ddor: --out: cannot write {tmp_path / 'missing' / f'x.{fmt}'}: No such file or directory"
+        )
