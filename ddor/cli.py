@@ -3,23 +3,29 @@ failed (and an ops alert was raised), 2 usage or configuration error."""
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 from rich.console import Console
 from rich.table import Table
 
 from ddor import __version__
-from ddor.config import Config, ConfigError, config_from_json, default_config_path, load_config
+from ddor.config import (
+    Config,
+    ConfigError,
+    config_from_json,
+    default_config_path,
+    load_config,
+    prepare_directories,
+)
 from ddor.locks import Lock, LockBusy
-from ddor.wiring import make_destination, open_store, setup_logging
-from storage import StoreError
+from ddor.wiring import make_destination, setup_logging
+from storage import Store, StoreError
 
 EXIT_FAILED, EXIT_USAGE = 1, 2
 
@@ -29,7 +35,7 @@ def console() -> Console:
     return Console() if sys.stdout.isatty() else Console(width=200)
 
 
-def fail(message: str, code: int = EXIT_USAGE) -> None:
+def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     click.echo(f"ddor: {message}", err=True)
     sys.exit(code)
 
@@ -54,14 +60,26 @@ class Context:
         assert self._config is not None
         return self._config
 
-    def store(self) -> Any:
+    def store(self, write: bool = True) -> Store:
+        """The configured store. For a command that writes: output directories created,
+        migrations applied, write access proven, or a one-line error naming the key or file.
+        For one that only reads (``write=False``): nothing migrated or created, so it works
+        on a store it cannot write."""
+        from storage.store import open_for_reading, open_for_writing
+
+        config = self.config
         try:
-            return open_store(self.config)
+            if not write:
+                return open_for_reading(config.storage_url)
+            prepare_directories(config)
+            return open_for_writing(config.storage_url)
+        except ConfigError as exc:
+            fail(f"{default_config_path(self.config_path) or 'config'}: {exc}")
         except StoreError as exc:
             fail(str(exc))
         except Exception as exc:  # noqa: BLE001 — a bad URL or unreachable server is one line
             fail(
-                f"storage.url: cannot open {self.config.storage.url.split('@')[-1]}: {type(exc).__name__}: "
+                f"storage.url: cannot open {config.storage.url.split('@')[-1]}: {type(exc).__name__}: "
                 f"{str(exc).splitlines()[0][:200]}"
             )
 
@@ -171,16 +189,11 @@ def parse(obj: Context, files: tuple[str, ...], fmt: str, in_process: bool) -> N
         objects = [r.to_json() for r in reports]
         click.echo(json.dumps(objects[0] if len(files) == 1 and objects else objects, indent=2, ensure_ascii=False))
     else:
-        write_release_csv(reports, sys.stdout)
+        from monitor.export import write_csv
+        from monitor.tables import RELEASE_COLUMNS, release_rows
+
+        write_csv(release_rows(reports), RELEASE_COLUMNS, sys.stdout)
     sys.exit(EXIT_FAILED if failed else 0)
-
-
-def write_release_csv(reports: list[Any], stream: Any) -> None:
-    from monitor.tables import RELEASE_COLUMNS, release_rows
-
-    writer = csv.DictWriter(stream, fieldnames=RELEASE_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(release_rows(reports))
 
 
 @cli.command()
@@ -228,18 +241,27 @@ def status(obj: Context) -> None:
 
     Example: ddor status
     """
-    config, store = obj.config, obj.store()
+    config, store = obj.config, obj.store(write=False)
     out = console()
     from ddor.daemon import read_state
 
-    held = Lock(config, store, "daemon").is_held()
+    if store.created:
+        out.print(f"[bold]Store[/bold] {store.url_for_humans}  schema v{store.schema_version()}")
+    else:
+        out.print(f"[bold]Store[/bold] {store.url_for_humans}  not created yet (`ddor crawl` creates it)")
+    lock_error = ""
+    try:
+        held = Lock(config, store, "daemon").is_held()
+    except OSError as exc:  # a lock file we may not read: say so rather than guess
+        held, lock_error = False, exc.strerror or type(exc).__name__
     state = read_state(config) if held else None
-    out.print(f"[bold]Store[/bold] {store.url_for_humans}  schema v{store.schema_version()}")
     if held and state:
         out.print(
             f"[bold]Daemon[/bold] running (pid {state['pid']}, since {state['since'][:19]}), "
             f"next run {str(state.get('next_run'))[:19]}"
         )
+    elif lock_error:
+        out.print(f"[bold]Daemon[/bold] unknown (lock file: {lock_error})")
     else:
         out.print(f"[bold]Daemon[/bold] {'running' if held else 'not running'}")
     reports = store.reports()
@@ -282,7 +304,7 @@ def reports(obj: Context, fmt: str) -> None:
 
     Example: ddor reports --format json | jq '.[] | select(.status != "good")'
     """
-    store = obj.store()
+    store = obj.store(write=False)
     withdrawn = store.withdrawn()
     stored_reports = store.reports()
     if fmt == "json":
@@ -357,7 +379,7 @@ def diff(obj: Context, a: int | None, b: int | None, fmt: str, show_all: bool) -
     from monitor.diff import diff_reports
     from monitor.render import change_line
 
-    store = obj.store()
+    store = obj.store(write=False)
     missing = [i for i in (a, b) if i is not None and store.report_by_id(i) is None]
     if missing:
         fail(f"no stored report with id {missing[0]} (ids from `ddor reports`)", EXIT_FAILED)
@@ -405,7 +427,7 @@ def replay(obj: Context, since: str, fmt: str) -> None:
         dt.date.fromisoformat(since)
     except ValueError:
         fail(f"--from: expected a date like 2017-01-28, got {since!r}")
-    config, store = obj.config, obj.store()
+    config, store = obj.config, obj.store(write=False)
     good = store.reports(statuses=("good",))
     produced: list[dict[str, Any]] = []
     for stored in good:
@@ -509,7 +531,7 @@ def history(obj: Context, jurisdiction: str, fmt: str) -> None:
         if state is None:
             fail(f'{jurisdiction!r}: give the state too, e.g. "Travis County, TX"')
         key = jurisdiction_key(county, state or "")
-    reports = [r.report for r in obj.store().reports(statuses=("good",))]
+    reports = [r.report for r in obj.store(write=False).reports(statuses=("good",))]
     rows = series_rows(reports, only_key=key)
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
@@ -548,8 +570,9 @@ def export(obj: Context, fmt: str, which: str, out: str | None) -> None:
     Example: ddor export --format xlsx --out ddor.xlsx
     """
     from monitor import tables
+    from monitor.export import write_csv, write_xlsx
 
-    reports = [r.report for r in obj.store().reports(statuses=("good",))]
+    reports = [r.report for r in obj.store(write=False).reports(statuses=("good",))]
     builders = {
         "releases": (tables.release_rows, tables.RELEASE_COLUMNS),
         "series": (tables.series_rows, tables.SERIES_COLUMNS),
@@ -558,27 +581,22 @@ def export(obj: Context, fmt: str, which: str, out: str | None) -> None:
     if fmt == "xlsx":
         if not out:
             fail("--out: an .xlsx workbook needs a file to go to")
-        from openpyxl import Workbook
-
-        book = Workbook()
-        book.remove(book.active)
-        for name, (build_rows, columns) in builders.items():
-            sheet = book.create_sheet(name)
-            sheet.append(columns)
-            for row in build_rows(reports):
-                sheet.append([row[c] for c in columns])
-        book.save(out)
+        try:
+            write_xlsx({name: (columns, build_rows(reports)) for name, (build_rows, columns) in builders.items()}, out)
+        except OSError as exc:
+            fail(f"--out: cannot write {out}: {exc.strerror}")
         return
     build_rows, columns = builders[which]
     rows = build_rows(reports)
-    stream = open(out, "w", newline="", encoding="utf-8") if out else sys.stdout  # noqa: SIM115
+    try:
+        stream = open(out, "w", newline="", encoding="utf-8") if out else sys.stdout  # noqa: SIM115
+    except OSError as exc:
+        fail(f"--out: cannot write {out}: {exc.strerror}")
     try:
         if fmt == "json":
             stream.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
         else:
-            writer = csv.DictWriter(stream, fieldnames=columns, lineterminator="\n")
-            writer.writeheader()
-            writer.writerows(rows)
+            write_csv(rows, columns, stream)
     finally:
         if out:
             stream.close()
@@ -661,7 +679,8 @@ def db_metadata(database: str) -> None:
 @db.command("upgrade")
 @pass_ctx
 def db_upgrade(obj: Context) -> None:
-    """Apply pending schema migrations (also done at every start).
+    """Apply pending schema migrations (also done by every command that writes; commands that
+    only read never migrate, and ask for this on a stale schema).
 
     Example: ddor db upgrade
     """
