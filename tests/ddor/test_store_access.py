@@ -153,7 +153,7 @@ def test_read_commands_work_on_a_store_they_cannot_write(read_only_store: Path) 
         assert result.returncode == 0, (command, result.stderr)
         outputs[command[0]] = result.stdout
     assert "2017-01-28..2017-02-03" in outputs["reports"] and "2017-02-04..2017-02-10" in outputs["reports"]
-    assert "schema v1" in outputs["status"]
+    assert f"schema v{t.LATEST}" in outputs["status"]
     assert len(outputs["export"].splitlines()) > 200
     assert "142" in outputs["history"]
     assert outputs["diff"].startswith("2017-01-28..2017-02-03 → 2017-02-04..2017-02-10")
@@ -198,11 +198,13 @@ def test_reading_migrates_nothing_and_a_stale_schema_asks_for_db_upgrade(
     def add_a_column(connection: object) -> None:  # pragma: no cover — must never run on read
         raise AssertionError("a read applied a migration")
 
-    monkeypatch.setattr(t, "MIGRATIONS", [*t.MIGRATIONS, (2, add_a_column)])
-    monkeypatch.setattr(t, "LATEST", 2)
-    with pytest.raises(StoreError, match=r"schema version 1 is older than this ddor's \(2\): run `ddor db upgrade`"):
+    stored, newer = t.LATEST, t.LATEST + 1
+    monkeypatch.setattr(t, "MIGRATIONS", [*t.MIGRATIONS, (newer, add_a_column)])
+    monkeypatch.setattr(t, "LATEST", newer)
+    expected_error = rf"schema version {stored} is older than this ddor's \({newer}\): run `ddor db upgrade`"
+    with pytest.raises(StoreError, match=expected_error):
         open_for_reading(url)
-    assert Store(url).schema_version() == 1
+    assert Store(url).schema_version() == stored
 
 
 def test_an_up_to_date_store_is_read_as_is_and_refuses_writes(tmp_path: Path) -> None:
