@@ -77,6 +77,15 @@ class AlertsConfig(Thresholds):
 
 
 @dataclass(frozen=True)
+class SiteConfig:
+    """The static site: built after each new report when ``out_dir`` is set; digests link to
+    a report's page when ``base_url`` is set (where ``out_dir`` is published)."""
+
+    out_dir: str = ""
+    base_url: str = ""
+
+
+@dataclass(frozen=True)
 class Config:
     source: SourceConfig = field(default_factory=SourceConfig)
     storage: StorageConfig = field(default_factory=StorageConfig)
@@ -85,6 +94,7 @@ class Config:
     # The parser child's limits: the same dataclass the parser takes, so they cannot drift.
     parse: Limits = field(default_factory=Limits)
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
+    site: SiteConfig = field(default_factory=SiteConfig)
     base_dir: str = "."
 
     @property
@@ -94,6 +104,11 @@ class Config:
     @property
     def storage_url(self) -> str:
         return resolve_sqlite_url(self.base_dir, self.storage.url)
+
+    @property
+    def site_dir(self) -> Path | None:
+        """``site.out_dir`` resolved against the config file; None when no site is wanted."""
+        return resolve_path(self.base_dir, self.site.out_dir) if self.site.out_dir else None
 
     @property
     def ops_channel(self) -> str:
@@ -195,6 +210,8 @@ def check(config: Config, path: Path | str) -> None:
         raise ConfigError(
             f"{path}: storage.url: expected sqlite:/// or postgresql://, got {config.storage.url.split(':')[0]!r}"
         )
+    if config.site.base_url and urlsplit(config.site.base_url).scheme not in ("http", "https"):
+        raise ConfigError(f"{path}: site.base_url: expected an http(s) URL, got {config.site.base_url!r}")
     for key in config.alerts.watch:
         if ":" not in key:
             raise ConfigError(f"{path}: alerts.watch: {key!r} is not a key like 'TX:travis'")
