@@ -15,6 +15,7 @@ import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -143,7 +144,9 @@ def map_values(stored: StoredReport, href_prefix: str) -> dict[str, MapValue]:
     }
 
 
+@lru_cache(maxsize=4096)
 def _row_key(county: str, state: str, bare_county: bool = False) -> str:
+    """A table row's jurisdiction key, for its link (cached: a report repeats a few places many times)."""
     try:
         return jurisdiction_key(county, state, bare_county)
     except ValueError:
