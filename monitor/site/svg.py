@@ -121,7 +121,8 @@ def series_chart(points: Sequence[SeriesPoint], title: str) -> str:
     height = top + plot_height + bottom
     peak = max([p.declined for p in points] + [p.issued or 0 for p in points] + [1])
     parts = [
-        f'<svg class="chart" viewBox="0 0 {max(width, 200)} {height}" role="img" aria-labelledby="chart-title" '
+        f'<svg class="chart" viewBox="0 0 {max(width, 200)} {height}" width="{max(width, 200)}" height="{height}" '
+        f'role="img" aria-labelledby="chart-title" '
         f'xmlns="http://www.w3.org/2000/svg"><title id="chart-title">{escape(title)}</title>',
         f'<line x1="0" x2="{max(width, 200)}" y1="{top + plot_height}" y2="{top + plot_height}" stroke="#555"/>',
     ]
