@@ -32,7 +32,7 @@ from monitor.site.geo import Atlas, atlas, match_keys
 from monitor.site.svg import MapValue, SeriesPoint, county_map, legend, series_chart
 from monitor.summary import summarize
 from monitor.tables import series_rows
-from parsers.jurisdictions import display_name, jurisdiction_key
+from parsers.jurisdictions import jurisdiction_key
 from storage.store import Store, StoredReport
 
 ASSETS = ("site.css", "site.js")
@@ -173,7 +173,7 @@ def _environment() -> Environment:
     env.globals["pdf_link"] = _pdf_link
     env.globals["jurisdiction_page"] = urls.jurisdiction_page
     env.globals["row_key"] = _row_key
-    env.globals["display_name"] = display_name
+    env.globals["fmt_period"] = fmt_period
     return env
 
 
@@ -236,7 +236,6 @@ def _jurisdiction_page(
         rows=rows,
         report_for=lambda row: pages.get((row["kind"], row["period_start"])),
         chart=series_chart(points, f"{label}: detainers issued and declined per report"),
-        fmt_period=fmt_period,
     )
 
 
