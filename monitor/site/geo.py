@@ -17,8 +17,9 @@ the state's shape, or its only county (the District of Columbia).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -33,6 +34,9 @@ UNITS_PER_PIXEL = 10
 VIEWBOX_WIDTH, VIEWBOX_HEIGHT = 975 * UNITS_PER_PIXEL, 610 * UNITS_PER_PIXEL
 # State FIPS codes whose county equivalents numbered 500+ are independent cities.
 _INDEPENDENT_CITY_STATES = frozenset({"24", "29", "32", "51"})
+# Alaska's county equivalents as a report may spell them ("Anchorage Municipality", "Juneau
+# City and Borough" → "juneau city and" once "Borough" is dropped, "Bethel Census Area").
+_ALASKA_SUFFIX = re.compile(r"\s+(municipality|census area|city and|city and borough)$")
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,7 @@ class Atlas:
     counties: tuple[CountyShape, ...]
     states: dict[str, StateShape]  # by USPS code
     county_keys: dict[str, str]  # jurisdiction key → county FIPS
+    loose_keys: dict[str, str] = field(default_factory=dict)  # loose_key(key) → FIPS, when unambiguous
 
 
 @dataclass(frozen=True)
@@ -168,6 +173,20 @@ def county_keys(counties: Iterable[CountyShape]) -> dict[str, str]:
     return keys
 
 
+def loose_key(key: str) -> str:
+    """A second chance for spellings the Census and a report disagree on: no spaces
+    ("De Kalb" / "DeKalb", "La Salle" / "LaSalle") and no Alaskan suffix."""
+    state, _, place = key.partition(":")
+    return f"{state}:{_ALASKA_SUFFIX.sub('', place).replace(' ', '')}"
+
+
+def loose_keys(keys: dict[str, str]) -> dict[str, str]:
+    loose: dict[str, set[str]] = {}
+    for key, fips in keys.items():
+        loose.setdefault(loose_key(key), set()).add(fips)
+    return {key: next(iter(found)) for key, found in loose.items() if len(found) == 1}
+
+
 def match_keys(keys: Iterable[str], atlas: Atlas) -> Matching:
     """Each key's shape: a county, a whole state, or none (kept in ``unmatched``)."""
     counties: dict[str, str] = {}
@@ -180,6 +199,8 @@ def match_keys(keys: Iterable[str], atlas: Atlas) -> Matching:
         state, _, place = key.partition(":")
         if key in atlas.county_keys:
             counties[key] = atlas.county_keys[key]
+        elif place != WHOLE_STATE and loose_key(key) in atlas.loose_keys:
+            counties[key] = atlas.loose_keys[loose_key(key)]
         elif place == WHOLE_STATE and len(counties_per_state.get(state, [])) == 1:
             counties[key] = counties_per_state[state][0]  # the District of Columbia is its one county
         elif place == WHOLE_STATE and state in atlas.states:
@@ -214,7 +235,8 @@ def atlas_from_topology(topology: dict[str, Any]) -> Atlas:
         for g in topology["objects"]["counties"]["geometries"]
         if g["id"][:2] in codes_by_fips
     )
-    return Atlas(counties, states, county_keys(counties))
+    keys = county_keys(counties)
+    return Atlas(counties, states, keys, loose_keys(keys))
 
 
 @lru_cache(maxsize=1)

@@ -32,6 +32,10 @@ def key(county: str, state: str) -> str:
         ("Doña Ana County", "NM", "35013"),
         ("Orleans Parish", "LA", "22071"),
         ("District of Columbia", "DC", "11001"),  # keys as a whole "state", drawn as its one county
+        ("De Kalb County", "IL", "17037"),  # the Census writes DeKalb
+        ("Anchorage Municipality", "AK", "02020"),
+        ("Juneau City and Borough", "AK", "02110"),
+        ("Bethel Census Area", "AK", "02050"),
     ],
 )
 def test_rows_match_their_county_shape(county: str, state: str, fips: str) -> None:
