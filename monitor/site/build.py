@@ -2,8 +2,8 @@
 figures, notable changes as in the digest, the county map, Sections I–III, downloads) and a
 page per jurisdiction (its series as a chart and a table).
 
-Every figure comes from the functions the bot already uses (``summarize``,
-``alerts_for_new_report``, ``aggregate``, ``series_rows``); this module only arranges them.
+Every figure comes from the functions the bot already uses (``alerts_for_new_report`` with
+its ``summarize``, ``aggregate``, ``series_rows``); this module only arranges them.
 Nothing on a page is fetched at view time: CSS and the small table script are files of the
 site, the map and charts are inline SVG, and links between pages are relative.
 """
@@ -30,7 +30,6 @@ from monitor.site import urls
 from monitor.site.downloads import write_report_downloads
 from monitor.site.geo import Atlas, atlas, match_keys
 from monitor.site.svg import MapValue, SeriesPoint, county_map, legend, series_chart
-from monitor.summary import summarize
 from monitor.tables import series_rows
 from parsers.jurisdictions import jurisdiction_key
 from storage.store import Store, StoredReport
@@ -120,7 +119,7 @@ def _report_context(
         stem=urls.report_stem(meta),
         page=urls.report_page(meta),
         period=fmt_period(meta.period_start, meta.period_end),
-        summary=summarize(stored.report),
+        summary=payload["summary"],  # summarize(), as the digest and baseline carry it
         changes=list(payload.get("changes", [])),
         previous=payload.get("previous"),
     )
