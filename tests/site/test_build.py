@@ -13,7 +13,10 @@ from urllib.parse import urlsplit
 import lxml.html
 import pytest
 
+from monitor.alerts import alerts_for_new_report
+from monitor.rules import Thresholds
 from monitor.site import build_site
+from monitor.site.build import digest_payload
 from monitor.site.geo import atlas
 from monitor.summary import summarize
 from parsers.jurisdictions import jurisdiction_key
@@ -79,6 +82,25 @@ def test_notable_changes_are_the_ones_the_digest_lists(built_site: BuiltSite) ->
         assert change["label"] in item
     first = page(built_site, REPORT_1).xpath('//h2[@id="changes"]/following-sibling::p[1]')[0]
     assert "first weekly report" in text(first)
+
+
+def test_each_page_has_its_digests_figures_and_changes(tmp_path: Path) -> None:
+    """The site's shortcut to the digest payload (no chart series, no series context) agrees
+    with the cycle's own ``alerts_for_new_report`` on everything a page shows."""
+    store = Store(f"sqlite:///{tmp_path / 'ddor.sqlite3'}")
+    store.upgrade()
+    for stem in REPORT_STEMS:
+        with store.transaction() as connection:
+            store.save_report(connection, Report.from_json(expected(stem)), f"https://example.org/{stem}.pdf", "good")
+    stored = store.reports()
+    rules = Thresholds(min_abs_change=1, min_rel_change=0.1, floor=1, significance=0.5)  # many changes
+    for report in stored:
+        series = [r for r in stored if r.kind == report.kind and r.id != report.id]
+        [alert] = alerts_for_new_report(report.report, report.url, [(r.report, r.url) for r in series], rules, 2)
+        ours = digest_payload(report, series, rules, 2)
+        for shown in ("kind", "summary", "previous", "changes", "all_changes"):  # what a page shows
+            assert alert.payload.get(shown) == ours.get(shown), (report.period_start, shown)
+    assert sum(len(digest_payload(r, stored[:3], rules, 2).get("changes", [])) for r in stored[:3]) > 10
 
 
 def test_map_has_a_shape_per_county_and_travis_carries_142(built_site: BuiltSite) -> None:
