@@ -688,6 +688,34 @@ def db_upgrade(obj: Context) -> None:
     click.echo(f"{store.url_for_humans}: schema version {store.schema_version()}")
 
 
+@cli.group("site")
+def site_group() -> None:
+    """The static newsroom site: index, report pages with map and tables, jurisdiction pages."""
+
+
+@site_group.command("build")
+@click.option("--out", type=click.Path(file_okay=False), help="Write the site here (default: site.out_dir).")
+@pass_ctx
+def site_build(obj: Context, out: str | None) -> None:
+    """Build the static site from the stored good reports; it works from file:// and any static host.
+
+    Example: ddor site build --out public/
+    """
+    from monitor.site import build_site
+
+    config = obj.config
+    target = Path(out) if out else config.site_dir
+    if target is None:
+        fail("site.out_dir is not set in the config; give --out DIR")
+    assert target is not None
+    built = build_site(obj.store(), target, config.alerts, config.alerts.trailing_reports)
+    click.echo(
+        f"site: {target}: {built.reports} reports, {built.jurisdictions} jurisdictions, "
+        f"{built.total_bytes / 1e6:.1f} MB, {built.seconds:.1f} s",
+        err=True,
+    )
+
+
 def main() -> None:
     try:
         cli(standalone_mode=True)

@@ -107,6 +107,15 @@ class AlertsConfig(Thresholds):
 
 
 @dataclass(frozen=True)
+class SiteConfig:
+    """The static site: built after each new report when ``out_dir`` is set; digests link to
+    a report's page when ``base_url`` is set (where ``out_dir`` is published)."""
+
+    out_dir: str = ""
+    base_url: str = ""
+
+
+@dataclass(frozen=True)
 class Config:
     source: SourceConfig = field(default_factory=SourceConfig)
     storage: StorageConfig = field(default_factory=StorageConfig)
@@ -115,6 +124,7 @@ class Config:
     # The parser child's limits: the same dataclass the parser takes, so they cannot drift.
     parse: Limits = field(default_factory=Limits)
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
+    site: SiteConfig = field(default_factory=SiteConfig)
     base_dir: str = "."
 
     @property
@@ -138,6 +148,11 @@ class Config:
         ):
             return None
         return Path(rest)
+
+    @property
+    def site_dir(self) -> Path | None:
+        """``site.out_dir`` resolved against the config file; None when no site is wanted."""
+        return resolve_path(self.base_dir, self.site.out_dir) if self.site.out_dir else None
 
     @property
     def ops_channel(self) -> str:
@@ -341,6 +356,8 @@ def check(config: Config, path: Path | str) -> None:
         raise ConfigError(
             f"{path}: storage.url: expected sqlite:/// or postgresql://, got {shown(config.storage.url.split(':')[0])}"
         )
+    if config.site.base_url and urlsplit(config.site.base_url).scheme not in ("http", "https"):
+        raise ConfigError(f"{path}: site.base_url: expected an http(s) URL, got {shown(config.site.base_url)}")
     for key in config.alerts.watch:
         if ":" not in key:
             raise ConfigError(f"{path}: alerts.watch: {shown(key)} is not a key like 'TX:travis'")

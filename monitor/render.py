@@ -120,8 +120,11 @@ def _pack_lines(lines: list[str], limit: int = MAX_SECTION) -> list[str]:
     return chunks
 
 
-def _report_link(report: dict[str, Any]) -> str:
-    return f"<{escape(report['url'])}|Report PDF> ({report['pages']} pages)"
+def _report_link(report: dict[str, Any], page_url: str | None = None) -> str:
+    """The PDF link, and the report's page on the site when the payload carries one
+    (``page_url``, set when ``site.base_url`` is configured)."""
+    link = f"<{escape(report['url'])}|Report PDF> ({report['pages']} pages)"
+    return link + (f" · <{escape(page_url)}|Map and tables>" if page_url else "")
 
 
 def render_slack(payload: dict[str, Any], top_changes: int = 12) -> dict[str, Any]:
@@ -163,7 +166,11 @@ def _digest(payload: dict[str, Any], top: int) -> dict[str, Any]:
         compared += "; this report arrived out of order" + (
             f" (after {fmt_period(later[0], later[1])})" if later else ""
         )
-    blocks.append(_context(f"{_report_link(report)} · {compared} · {payload['all_changes']} changes in all"))
+    blocks.append(
+        _context(
+            f"{_report_link(report, payload.get('page_url'))} · {compared} · {payload['all_changes']} changes in all"
+        )
+    )
     text = f"{title}. " + "; ".join(c.replace("*", "") for c in changes[:5])
     thread = _pack_lines(["*All notable changes*", *changes]) if rest else []
     for rows in (payload.get("watched_rows") or {}).values():
@@ -216,7 +223,7 @@ def _baseline(payload: dict[str, Any], _top: int) -> dict[str, Any]:
     blocks = [
         _header(title),
         _section("\n".join(summary_lines(summary, None))),
-        _context(f"{_report_link(report)} · later reports will be compared with this one"),
+        _context(f"{_report_link(report, payload.get('page_url'))} · later reports will be compared with this one"),
     ]
     return {
         "text": f"{title}: {fmt_int(summary['declined'])} declined, {fmt_int(summary['issued'])} issued",

@@ -5,6 +5,9 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 py=${PYTHON:-.venv/bin/python}
 
+# The site's browser tests need Chromium; installed from Debian's packages when missing.
+bash scripts/install-chromium.sh
+
 "$py" -m pytest -p no:randomly "$@"
 sqlite_status=$?
 
