@@ -31,6 +31,7 @@ check: lint types test  ## lint, types, tests
 
 bench: setup  ## speed and memory targets (exit non-zero when one is missed)
 	$(BIN)/python benchmarks/parse.py
+	$(BIN)/python benchmarks/site.py
 
 clean:  ## remove the virtualenv and caches
 	rm -rf $(VENV) .mypy_cache .ruff_cache

@@ -227,6 +227,8 @@ class Cycle:
             result.outcome = "failed"
             result.errors.append(error)
             self._record_store_health(False, error, result)
+        # Before delivery: a digest must never link to a page that does not exist yet.
+        self._build_site(result)
         stats = {
             **crawl_outcome(crawl),
             "new_reports": result.new_reports,
@@ -246,6 +248,20 @@ class Cycle:
             result.outcome = "failed"
             result.errors.append(f"delivery failed: {type(exc).__name__}: {exc}")
         return result
+
+    def _build_site(self, result: CycleResult) -> None:
+        """Rebuild the newsroom site after a new report or a correction, when one is configured.
+        A failed build fails the run (exit 1, in its summary) but never holds back the alerts."""
+        if not self.config.site_dir or not (result.new_reports or result.corrections):
+            return
+        from monitor.site import build_site
+
+        try:
+            build_site(self.store, self.config.site_dir, self.config.alerts, self.config.alerts.trailing_reports)
+        except Exception as exc:  # noqa: BLE001 — reported in the run's errors and exit code
+            result.outcome = "failed"
+            result.errors.append(f"site.out_dir: site build failed: {one_line(exc)}")
+            log.error("site build failed: %s", one_line(exc), exc_info=self.verbose)
 
     def _record_store_health(self, ok: bool, error: str | None, result: CycleResult) -> None:
         """An error while storing (a database refusing a write, a full disk) is a failing
@@ -383,8 +399,11 @@ class Cycle:
         return f"{sha}:digest"
 
     def _content_alerts(self, report: Report, url: str) -> list[NewAlert]:
+        from monitor.site import link_report_pages
+
         series = [(r.report, r.url) for r in self.store.reports(kind=report.report.kind, statuses=("good",))]
-        return build.alerts_for_new_report(report, url, series, self.rules, self.config.alerts.trailing_reports)
+        alerts = build.alerts_for_new_report(report, url, series, self.rules, self.config.alerts.trailing_reports)
+        return link_report_pages(alerts, self.config.site.base_url)
 
     def _silence(self) -> list[NewAlert]:
         """One informational alert when no new report arrived for k × the cadence."""

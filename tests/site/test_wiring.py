@@ -7,12 +7,14 @@ from pathlib import Path
 import pytest
 
 from ddor.config import ConfigError, load_config
+from ddor.mirror import MirrorServer
 from monitor.alerts import alerts_for_new_report
 from monitor.render import render_slack
 from monitor.rules import Thresholds
 from monitor.site import link_report_pages, report_page_url
 from parsers.models import Report
 from tests.conftest import REPORT_STEMS, expected, make_env
+from tests.fakes.slack import FakeSlack
 from tests.site.conftest import BuiltSite
 
 BASE = "https://example.org/ddor/"
@@ -87,3 +89,20 @@ def test_without_a_base_url_the_digest_is_unchanged() -> None:
     [digest] = link_report_pages(alerts, "")
     assert digest == alerts[0] and "page_url" not in digest.payload
     assert "Map and tables" not in _context_text(digest)
+
+
+def test_a_crawl_rebuilds_the_site_before_its_digest_links_to_it(
+    tmp_path: Path, mirror: MirrorServer, slack: FakeSlack
+) -> None:
+    env = make_env(tmp_path, mirror, slack, {"site": {"out_dir": "public", "base_url": BASE}})
+    assert env.run("crawl").returncode == 0
+    mirror.stage = "2017-03-29"
+    assert env.run("crawl").returncode == 0
+    page = tmp_path / "public" / "reports" / "weekly-2017-02-04.html"
+    assert page.is_file() and "142" in page.read_text(encoding="utf-8")
+    [digest] = [m for m in slack.alerts() if m["metadata"]["event_payload"]["alert_key"].endswith(":digest")]
+    assert "https://example.org/ddor/reports/weekly-2017-02-04.html" in str(digest["blocks"])
+    # A no-change poll rebuilds nothing.
+    before = page.stat().st_mtime_ns
+    assert env.run("crawl").returncode == 0
+    assert page.stat().st_mtime_ns == before
