@@ -124,16 +124,36 @@ def header_groups(lines: Sequence[Line]) -> list[HeaderGroup]:
 
 
 def label_groups(groups: Sequence[HeaderGroup], specs: Sequence[ColumnSpec]) -> list[str] | None:
-    """Name each header group after the spec it matches, in order; None if they don't fit."""
+    """Name each header group (left to right) after the one spec its words mean; None unless
+    every spec gets exactly one group. Columns may come in any order: the names are assigned
+    as a matching, so a word two columns share ("Detainer" in "Detainer Issued" and "Detainer
+    Declined") never decides alone."""
     if len(groups) != len(specs):
         return None
-    names: list[str] = []
-    for group, spec in zip(groups, specs, strict=True):
-        words = {token for w in group.words for token in _tokens(w.text)}
-        if not words & spec.keywords:
-            return None
-        names.append(spec.name)
-    return names
+    candidates = [
+        [index for index, spec in enumerate(specs) if {t for w in group.words for t in _tokens(w.text)} & spec.keywords]
+        for group in groups
+    ]
+    chosen = _match(candidates, [-1] * len(groups), set())
+    return None if chosen is None else [specs[index].name for index in chosen]
+
+
+def _match(candidates: Sequence[Sequence[int]], chosen: list[int], taken: set[int]) -> list[int] | None:
+    """A one-to-one choice of spec per group (backtracking; the most constrained group first)."""
+    open_groups = [g for g, spec in enumerate(chosen) if spec < 0]
+    if not open_groups:
+        return chosen
+    group = min(open_groups, key=lambda g: len([c for c in candidates[g] if c not in taken]))
+    for spec in candidates[group]:
+        if spec in taken:
+            continue
+        chosen[group] = spec
+        taken.add(spec)
+        if _match(candidates, chosen, taken) is not None:
+            return chosen
+        taken.discard(spec)
+        chosen[group] = -1
+    return None
 
 
 def column_boundaries(groups: Sequence[HeaderGroup], data: Sequence[Word]) -> list[float]:
