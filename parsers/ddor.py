@@ -39,14 +39,14 @@ from parsers.pdftext import Word, read_pages
 from parsers.states import STATE_NAMES, state_code
 from parsers.tables import (
     ColumnSpec,
+    HeaderGroup,
     Line,
     RawRow,
     build_rows,
     column_boundaries,
     group_lines,
-    header_groups,
     is_header_line,
-    label_groups,
+    label_header,
 )
 
 DEFAULT_MAX_PAGES = 500
@@ -268,7 +268,8 @@ def _sections(lines: Sequence[Line]) -> dict[str, _Section]:
 class _Header:
     start: int  # first line of the header band
     end: int  # one past its last line
-    names: list[str]  # the column each header group (left to right) stands for
+    groups: list[HeaderGroup]  # the header's column groups, left to right
+    names: list[str]  # the column each group stands for
 
 
 def _find_header(lines: Sequence[Line], table: TableSpec) -> _Header | None:
@@ -288,9 +289,9 @@ def _find_header(lines: Sequence[Line], table: TableSpec) -> _Header | None:
             end += 1
         # A band that swallowed a data line all of header words: try it shorter too.
         for stop in range(end, start, -1):
-            names = label_groups(header_groups(lines[start:stop]), table.columns)
-            if names is not None:
-                return _Header(start, stop, names)
+            labelled = label_header(lines[start:stop], table.columns, table.extra_vocabulary)
+            if labelled is not None:
+                return _Header(start, stop, *labelled)
     return None
 
 
@@ -318,9 +319,8 @@ def _read_table(section: _Section, table: TableSpec, anchor: str) -> _Table:
         header = _find_header(page_lines, table)
         header_y: float | None = None
         if header is not None:
-            groups = header_groups(page_lines[header.start : header.end])
             data = page_lines[header.end :]
-            boundaries = column_boundaries(groups, [w for line in data for w in line.words])
+            boundaries = column_boundaries(header.groups, [w for line in data for w in line.words])
             header_y = page_lines[header.end - 1].y
             order = [header.names.index(column.name) for column in table.columns]
         elif boundaries is None:

@@ -3,7 +3,9 @@
 The rules are chosen to hold for any producer, not one office suite:
 
 * a *line* is the words sharing a baseline (within a quarter of the font size);
-* columns are found from the header's words, and the boundary between two columns is the
+* columns are found from the header's words by meaning: the header band's word stacks are
+  cut into one run per column so that each run's words name one distinct column (any order,
+  headers wrapped over several lines, however tight the gutters); the boundary between two columns is the
   widest vertical gutter in the data between the two headers (cells are left-, right- or
   centre-aligned, so a column's data covers one unbroken x-interval);
 * each row has an *anchor* column that is filled in every row (a count, a date); lines
@@ -18,6 +20,8 @@ The rules are chosen to hold for any producer, not one office suite:
 
 from __future__ import annotations
 
+import itertools
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -123,19 +127,55 @@ def header_groups(lines: Sequence[Line]) -> list[HeaderGroup]:
     return merged
 
 
-def label_groups(groups: Sequence[HeaderGroup], specs: Sequence[ColumnSpec]) -> list[str] | None:
-    """Name each header group (left to right) after the one spec its words mean; None unless
-    every spec gets exactly one group. Columns may come in any order: the names are assigned
-    as a matching, so a word two columns share ("Detainer" in "Detainer Issued" and "Detainer
-    Declined") never decides alone."""
-    if len(groups) != len(specs):
+def header_stacks(lines: Sequence[Line]) -> list[HeaderGroup]:
+    """Header words stacked over each other (overlapping in x, on any line of the band), left
+    to right. A column's header is one or more neighbouring stacks ("Notable" "Criminal"
+    "Activity" on one line; "Criteria for" over "Honoring" over "Detainer" is one stack)."""
+    stacks: list[HeaderGroup] = []
+    for word in sorted((w for line in lines for w in line.words), key=lambda w: w.x0):
+        if stacks and word.x0 < stacks[-1].x1:
+            stacks[-1].words.append(word)
+        else:
+            stacks.append(HeaderGroup([word]))
+    return stacks
+
+
+# Partitions tried per header band at most (C(14, 6) = 3003 covers 15 stacks into 7 columns).
+_MAX_PARTITIONS = 5000
+
+
+def label_header(
+    lines: Sequence[Line], specs: Sequence[ColumnSpec], shared: frozenset[str]
+) -> tuple[list[HeaderGroup], list[str]] | None:
+    """The header band's column groups and names, found by meaning, not by spacing.
+
+    The stacks are cut into as many neighbouring runs as there are columns; a run can stand
+    for a column when it holds one of that column's words and otherwise only its words or
+    ``shared`` ones ("of", "Detainer"); the columns must be named one-to-one (any order). Of
+    the cuts that work, the one whose narrowest cut gap is widest wins: a cell's own word
+    spaces are narrower than the gutter between cells, however tight the table."""
+    stacks = header_stacks(lines)
+    if len(stacks) < len(specs) or math.comb(len(stacks) - 1, len(specs) - 1) > _MAX_PARTITIONS:
         return None
-    candidates = [
-        [index for index, spec in enumerate(specs) if {t for w in group.words for t in _tokens(w.text)} & spec.keywords]
-        for group in groups
-    ]
-    chosen = _match(candidates, [-1] * len(groups), set())
-    return None if chosen is None else [specs[index].name for index in chosen]
+    tokens = [frozenset(t for w in stack.words for t in _tokens(w.text)) for stack in stacks]
+    best: tuple[float, list[HeaderGroup], list[str]] | None = None
+    for cuts in itertools.combinations(range(1, len(stacks)), len(specs) - 1):
+        bounds = [0, *cuts, len(stacks)]
+        runs = [frozenset().union(*tokens[a:b]) for a, b in zip(bounds, bounds[1:], strict=False)]
+        candidates = [
+            [i for i, spec in enumerate(specs) if run & spec.keywords and run <= spec.keywords | shared] for run in runs
+        ]
+        chosen = _match(candidates, [-1] * len(runs), set())
+        if chosen is None:
+            continue
+        narrowest = min((stacks[c].x0 - stacks[c - 1].x1 for c in cuts), default=0.0)
+        if best is None or narrowest > best[0]:
+            groups = [
+                HeaderGroup([w for st in stacks[a:b] for w in st.words])
+                for a, b in zip(bounds, bounds[1:], strict=False)
+            ]
+            best = (narrowest, groups, [specs[i].name for i in chosen])
+    return None if best is None else (best[1], best[2])
 
 
 def _match(candidates: Sequence[Sequence[int]], chosen: list[int], taken: set[int]) -> list[int] | None:
