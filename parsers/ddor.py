@@ -235,9 +235,13 @@ def _contents_lines(lines: Sequence[Line], found: Sequence[tuple[int, str]]) -> 
     next entry; a section's heading is followed by its text or table. Both the entries of a
     run of such headings and the run's last entry are contents lines."""
     contents: set[int] = set()
-    for (index, _), (following, _) in zip(found, found[1:], strict=False):
+    order = ("I", "II", "III", "IV")
+    for (index, number), (following, next_number) in zip(found, found[1:], strict=False):
         same_page = lines[index].page == lines[following].page
-        if same_page and following - index <= 3:
+        # Entries run upwards (I, II, III …); the contents' last entry may be followed at
+        # once by the first real heading ("Section IV" entry, then "Section I:"), never paired.
+        ascending = order.index(next_number) > order.index(number)
+        if same_page and ascending and following - index <= 3:
             contents.update((index, following))
     return contents
 
@@ -295,6 +299,14 @@ def _find_header(lines: Sequence[Line], table: TableSpec) -> _Header | None:
     return None
 
 
+def _without_repeated_headers(lines: list[Line], table: TableSpec) -> list[Line]:
+    """Data lines less any further header band on the page (a producer that repeats the
+    header above a row it carried over from a page break can print it mid-page)."""
+    while (header := _find_header(lines, table)) is not None:
+        lines = lines[: header.start] + lines[header.end :]
+    return lines
+
+
 @dataclass
 class _Table:
     rows: list[RawRow]
@@ -319,7 +331,7 @@ def _read_table(section: _Section, table: TableSpec, anchor: str) -> _Table:
         header = _find_header(page_lines, table)
         header_y: float | None = None
         if header is not None:
-            data = page_lines[header.end :]
+            data = _without_repeated_headers(page_lines[header.end :], table)
             boundaries = column_boundaries(header.groups, [w for line in data for w in line.words])
             header_y = page_lines[header.end - 1].y
             order = [header.names.index(column.name) for column in table.columns]

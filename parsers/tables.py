@@ -273,24 +273,39 @@ def build_rows(
     split_pages = [[(line, split_line(line, boundaries)) for line in lines] for lines, boundaries, _ in pages]
     anchors_by_page = [_anchors(split, is_anchor, anchor_column) for split in split_pages]
     header_ys = [header_y for _, _, header_y in pages]
-    for split, anchors, header_y in zip(split_pages, anchors_by_page, header_ys, strict=True):
+    # Lines at the foot of a page that begin a row whose anchor is on the next page.
+    carried: list[tuple[Line, list[list[Word]]]] = []
+    for index, (split, anchors, header_y) in enumerate(zip(split_pages, anchors_by_page, header_ys, strict=True)):
         if not anchors:
-            if rows and all(continues(cells) for _, cells in split):
-                rows[-1].lines.extend(split)
+            if rows and all(continues(cells) for _, cells in [*carried, *split]):
+                rows[-1].lines.extend([*carried, *split])
             else:
-                orphans.extend(line for line, _ in split)
+                orphans.extend(line for line, _ in [*carried, *split])
+            carried = []
             continue
         head = split[: anchors[0]]
-        cut = _tail_of_previous_row(head, split[anchors[0]][0], header_y, continues) if rows else 0
+        if carried:
+            # The row the page break cut began above: all the head is its rest.
+            cut = 0
+            head = [*carried, *head]
+            carried = []
+        else:
+            cut = _tail_of_previous_row(head, split[anchors[0]][0], header_y, continues) if rows else 0
         if cut:
             rows[-1].lines.extend(head[:cut])
         page_rows = [RawRow(split[i][0].page) for i in anchors]
         page_rows[0].lines.extend(head[cut:])
         if head[cut:]:
             page_rows[0].page = head[cut][0].page
+        more_pages = any(anchors_by_page[index + 1 :])
         for number, (start, end) in enumerate(zip(anchors, anchors[1:] + [len(split)], strict=True)):
             page_rows[number].lines.append(split[start])
             between = split[start + 1 : end]
+            if end == len(split) and between and more_pages:
+                keep = _row_end_at_page_foot(split[start][0], [line for line, _ in between])
+                page_rows[number].lines.extend(between[:keep])
+                carried = list(between[keep:])
+                continue
             if end == len(split) or not between:
                 page_rows[number].lines.extend(between)
                 continue
@@ -348,6 +363,18 @@ def _tail_of_previous_row(
     while by_key < len(head) and continues(head[by_key][1]):
         by_key += 1
     return max(0, min(by_gap, by_key))
+
+
+def _row_end_at_page_foot(anchor: Line, below: Sequence[Line]) -> int:
+    """How many of the lines under a page's last anchor are its row's; the rest begin a row
+    the page break cut before its anchor. They are set apart by the widest gap, and only a gap
+    of two font sizes or more counts: a row's own lines, interleaved or not, sit closer."""
+    sequence = [anchor, *below]
+    gaps = [sequence[i].y - sequence[i + 1].y for i in range(len(sequence) - 1)]
+    widest = max(gaps)
+    if widest < 2.0 * max(anchor.size, 1.0):
+        return len(below)
+    return gaps.index(widest)
 
 
 def _widest_gap(first: Line, between: Sequence[Line], last: Line) -> int:
