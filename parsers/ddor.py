@@ -144,6 +144,9 @@ _DATE_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _DATE_WORDS = re.compile(rf"^({_MONTH})\s+(\d{{1,2}}),\s*(\d{{4}})$", re.IGNORECASE)
 # A sign is accepted here so that a negative count becomes a row that validation names,
 # not a stray line.
+_DATE_PIECES = re.compile(r"[\d/\- ]+")
+# The first line of a date broken inside the word by a narrow column ("12/15/201", "2/3/").
+_DATE_START = re.compile(r"^\d{1,2}/\d{1,2}/\d{0,3}$")
 _COUNT = re.compile(r"^[-−]?(\d{1,3}(,\d{3})+|\d+)$")
 
 
@@ -170,6 +173,15 @@ def parse_date(text: str) -> str | None:
     except ValueError:
         return None
     return None
+
+
+def parse_date_cell(text: str) -> str | None:
+    """A table cell's date; a date a narrow column broke inside the word ("12/15/201" / "6",
+    joined as ``12/15/201 6``) is read with the break removed."""
+    iso = parse_date(text)
+    if iso is None and " " in text and _DATE_PIECES.fullmatch(text):
+        iso = parse_date(text.replace(" ", ""))
+    return iso
 
 
 def parse_period(text: str) -> tuple[str, str] | None:
@@ -326,19 +338,28 @@ def _read_table(section: _Section, table: TableSpec, anchor: str) -> _Table:
         by_page.setdefault(line.page, []).append(line)
     pages: list[tuple[list[Line], list[float], float | None]] = []
     boundaries: list[float] | None = None
+    # The last header's column groups and the words of its page's data.
+    last_header: tuple[list[HeaderGroup], list[Word]] | None = None
     order = list(range(len(table.columns)))
     for page_lines in by_page.values():
         header = _find_header(page_lines, table)
         header_y: float | None = None
         if header is not None:
             data = _without_repeated_headers(page_lines[header.end :], table)
-            boundaries = column_boundaries(header.groups, [w for line in data for w in line.words])
+            words = [w for line in data for w in line.words]
+            boundaries = column_boundaries(header.groups, words)
+            last_header = (header.groups, words)
             header_y = page_lines[header.end - 1].y
             order = [header.names.index(column.name) for column in table.columns]
-        elif boundaries is None:
+        elif last_header is None:
             continue  # prose before the table's first header (the section's introduction)
         else:
-            data = page_lines  # a producer that does not repeat the header row
+            # A producer that does not repeat the header row: the same columns, with gutters
+            # read from this page's data as well (a cell here may reach further right).
+            data = page_lines
+            groups, header_words = last_header
+            boundaries = column_boundaries(groups, header_words + [w for line in data for w in line.words])
+        assert boundaries is not None
         pages.append((data, boundaries, header_y))
     anchor_index = order[table.index(anchor)]
     key_index = order[0]
@@ -348,7 +369,7 @@ def _read_table(section: _Section, table: TableSpec, anchor: str) -> _Table:
         if anchor == "count":
             return bool(_COUNT.match(text))
         if anchor == "declined":
-            return parse_date(text) is not None
+            return parse_date(text) is not None or bool(_DATE_START.match(text))
         return bool(text)
 
     def continues(cells: list[list[Word]]) -> bool:
@@ -396,7 +417,7 @@ def _declined_rows(table: _Table, problems: list[str]) -> list[DeclinedRow]:
             if not value:
                 problems.append(f"Section II p.{raw.page}: empty {name} cell")
         offence, status = split_activity(activity)
-        issued_iso = parse_date(issued)
+        issued_iso = parse_date_cell(issued)
         if issued and issued_iso is None:
             problems.append(f"Section II p.{raw.page}: unreadable issued date {issued!r}")
         rows.append(
@@ -408,7 +429,7 @@ def _declined_rows(table: _Table, problems: list[str]) -> list[DeclinedRow]:
                 criminal_activity=offence,
                 conviction_status=status,  # type: ignore[arg-type]
                 detainer_issued=issued_iso,
-                detainer_declined=parse_date(declined),
+                detainer_declined=parse_date_cell(declined),
                 page=raw.page,
             )
         )
