@@ -20,6 +20,7 @@ The rules are chosen to hold for any producer, not one office suite:
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import re
@@ -97,8 +98,14 @@ def _tokens(text: str) -> list[str]:
 
 def is_header_line(line: Line, vocabulary: frozenset[str]) -> bool:
     """True when every word of the line is one of the table's header words."""
-    folded = [token for word in line.words for token in _tokens(word.text)]
-    return bool(folded) and all(word in vocabulary for word in folded)
+    # Word by word, stopping at the first stranger: most lines asked about are data lines.
+    found = False
+    for word in line.words:
+        tokens = _tokens(word.text)
+        if any(token not in vocabulary for token in tokens):
+            return False
+        found = found or bool(tokens)
+    return found
 
 
 def header_groups(lines: Sequence[Line]) -> list[HeaderGroup]:
@@ -155,26 +162,39 @@ def label_header(
     the cuts that work, the one whose narrowest cut gap is widest wins: a cell's own word
     spaces are narrower than the gutter between cells, however tight the table."""
     stacks = header_stacks(lines)
+    keys = tuple(
+        (frozenset(t for w in stack.words for t in _tokens(w.text)), round(stack.x0, 1), round(stack.x1, 1))
+        for stack in stacks
+    )
+    found = _best_cuts(keys, tuple(specs), shared)
+    if found is None:
+        return None
+    cuts, names = found
+    bounds = [0, *cuts, len(stacks)]
+    groups = [HeaderGroup([w for st in stacks[a:b] for w in st.words]) for a, b in itertools.pairwise(bounds)]
+    return groups, list(names)
+
+
+# A report repeats one header band on every page: the cut is worked out once per band.
+@functools.lru_cache(maxsize=256)
+def _best_cuts(
+    stacks: tuple[tuple[frozenset[str], float, float], ...], specs: tuple[ColumnSpec, ...], shared: frozenset[str]
+) -> tuple[tuple[int, ...], tuple[str, ...]] | None:
     if len(stacks) < len(specs) or math.comb(len(stacks) - 1, len(specs) - 1) > _MAX_PARTITIONS:
         return None
-    tokens = [frozenset(t for w in stack.words for t in _tokens(w.text)) for stack in stacks]
-    best: tuple[float, list[HeaderGroup], list[str]] | None = None
+    best: tuple[float, tuple[int, ...], tuple[str, ...]] | None = None
     for cuts in itertools.combinations(range(1, len(stacks)), len(specs) - 1):
         bounds = [0, *cuts, len(stacks)]
-        runs = [frozenset().union(*tokens[a:b]) for a, b in zip(bounds, bounds[1:], strict=False)]
+        runs = [frozenset().union(*(tokens for tokens, _, _ in stacks[a:b])) for a, b in itertools.pairwise(bounds)]
         candidates = [
             [i for i, spec in enumerate(specs) if run & spec.keywords and run <= spec.keywords | shared] for run in runs
         ]
         chosen = _match(candidates, [-1] * len(runs), set())
         if chosen is None:
             continue
-        narrowest = min((stacks[c].x0 - stacks[c - 1].x1 for c in cuts), default=0.0)
+        narrowest = min((stacks[c][1] - stacks[c - 1][2] for c in cuts), default=0.0)
         if best is None or narrowest > best[0]:
-            groups = [
-                HeaderGroup([w for st in stacks[a:b] for w in st.words])
-                for a, b in zip(bounds, bounds[1:], strict=False)
-            ]
-            best = (narrowest, groups, [specs[i].name for i in chosen])
+            best = (narrowest, cuts, tuple(specs[i].name for i in chosen))
     return None if best is None else (best[1], best[2])
 
 
