@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 Kind = Literal["weekly", "quarterly"]
 ConvictionStatus = Literal["convicted", "charged"] | None
+
+# The parts of a report validation answers for: its three tables, and the report as a whole
+# (title, period, page accounting) — a "report" problem means no section can be trusted.
+SECTION_KEYS: tuple[str, ...] = ("issued", "declined", "policies")
+REPORT_WIDE = "report"
+_SECTION_OF_NUMBER = {"I": "issued", "II": "declined", "III": "policies"}
+# Every section-level message begins with the section it names ("Section II p.4: …"); the
+# scope is read back from that prefix so that problems stored before scopes existed (a flat
+# list in the database) still say which section they belong to.
+_SECTION_PREFIX = re.compile(r"^Section\s+(III|II|I)\b")
+
+
+def problem_scope(problem: str) -> str:
+    """``issued``, ``declined`` or ``policies`` for a message naming its section, else ``report``."""
+    m = _SECTION_PREFIX.match(problem)
+    return _SECTION_OF_NUMBER[m.group(1)] if m else REPORT_WIDE
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +81,22 @@ class Report:
     def suspect(self) -> bool:
         return bool(self.problems)
 
+    def section_problems(self) -> dict[str, tuple[str, ...]]:
+        """The problems keyed by ``issued``, ``declined``, ``policies`` and ``report`` (every key
+        present, in that order; a key with no problem maps to an empty tuple)."""
+        grouped: dict[str, list[str]] = {key: [] for key in (*SECTION_KEYS, REPORT_WIDE)}
+        for problem in self.problems:
+            grouped[problem_scope(problem)].append(problem)
+        return {key: tuple(found) for key, found in grouped.items()}
+
+    def unreadable_sections(self) -> frozenset[str]:
+        """Sections whose rows cannot be trusted: those with a problem, or all three when the
+        report as a whole has one."""
+        grouped = self.section_problems()
+        if grouped[REPORT_WIDE]:
+            return frozenset(SECTION_KEYS)
+        return frozenset(key for key in SECTION_KEYS if grouped[key])
+
     def to_json(self) -> dict[str, Any]:
         """The ``report-json.md`` object, plus ``validation`` (allowed extra key)."""
         return {
@@ -71,8 +104,17 @@ class Report:
             "issued": [asdict(row) for row in self.issued],
             "declined": [asdict(row) for row in self.declined],
             "policies": [asdict(row) for row in self.policies],
-            "validation": {"suspect": self.suspect, "problems": list(self.problems)},
+            "validation": {
+                "suspect": self.suspect,
+                "problems": list(self.problems),
+                "sections": self._sections_json(),
+            },
         }
+
+    def _sections_json(self) -> dict[str, dict[str, Any]]:
+        unreadable = self.unreadable_sections()
+        grouped = self.section_problems()
+        return {key: {"ok": key not in unreadable, "problems": list(grouped[key])} for key in SECTION_KEYS}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Report:

@@ -3,7 +3,9 @@
 The rules are chosen to hold for any producer, not one office suite:
 
 * a *line* is the words sharing a baseline (within a quarter of the font size);
-* columns are found from the header's words, and the boundary between two columns is the
+* columns are found from the header's words by meaning: the header band's word stacks are
+  cut into one run per column so that each run's words name one distinct column (any order,
+  headers wrapped over several lines, however tight the gutters); the boundary between two columns is the
   widest vertical gutter in the data between the two headers (cells are left-, right- or
   centre-aligned, so a column's data covers one unbroken x-interval);
 * each row has an *anchor* column that is filled in every row (a count, a date); lines
@@ -18,6 +20,9 @@ The rules are chosen to hold for any producer, not one office suite:
 
 from __future__ import annotations
 
+import functools
+import itertools
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -93,8 +98,14 @@ def _tokens(text: str) -> list[str]:
 
 def is_header_line(line: Line, vocabulary: frozenset[str]) -> bool:
     """True when every word of the line is one of the table's header words."""
-    folded = [token for word in line.words for token in _tokens(word.text)]
-    return bool(folded) and all(word in vocabulary for word in folded)
+    # Word by word, stopping at the first stranger: most lines asked about are data lines.
+    found = False
+    for word in line.words:
+        tokens = _tokens(word.text)
+        if any(token not in vocabulary for token in tokens):
+            return False
+        found = found or bool(tokens)
+    return found
 
 
 def header_groups(lines: Sequence[Line]) -> list[HeaderGroup]:
@@ -123,17 +134,86 @@ def header_groups(lines: Sequence[Line]) -> list[HeaderGroup]:
     return merged
 
 
-def label_groups(groups: Sequence[HeaderGroup], specs: Sequence[ColumnSpec]) -> list[str] | None:
-    """Name each header group after the spec it matches, in order; None if they don't fit."""
-    if len(groups) != len(specs):
+def header_stacks(lines: Sequence[Line]) -> list[HeaderGroup]:
+    """Header words stacked over each other (overlapping in x, on any line of the band), left
+    to right. A column's header is one or more neighbouring stacks ("Notable" "Criminal"
+    "Activity" on one line; "Criteria for" over "Honoring" over "Detainer" is one stack)."""
+    stacks: list[HeaderGroup] = []
+    for word in sorted((w for line in lines for w in line.words), key=lambda w: w.x0):
+        if stacks and word.x0 < stacks[-1].x1:
+            stacks[-1].words.append(word)
+        else:
+            stacks.append(HeaderGroup([word]))
+    return stacks
+
+
+# Partitions tried per header band at most (C(14, 6) = 3003 covers 15 stacks into 7 columns).
+_MAX_PARTITIONS = 5000
+
+
+def label_header(
+    lines: Sequence[Line], specs: Sequence[ColumnSpec], shared: frozenset[str]
+) -> tuple[list[HeaderGroup], list[str]] | None:
+    """The header band's column groups and names, found by meaning, not by spacing.
+
+    The stacks are cut into as many neighbouring runs as there are columns; a run can stand
+    for a column when it holds one of that column's words and otherwise only its words or
+    ``shared`` ones ("of", "Detainer"); the columns must be named one-to-one (any order). Of
+    the cuts that work, the one whose narrowest cut gap is widest wins: a cell's own word
+    spaces are narrower than the gutter between cells, however tight the table."""
+    stacks = header_stacks(lines)
+    keys = tuple(
+        (frozenset(t for w in stack.words for t in _tokens(w.text)), round(stack.x0, 1), round(stack.x1, 1))
+        for stack in stacks
+    )
+    found = _best_cuts(keys, tuple(specs), shared)
+    if found is None:
         return None
-    names: list[str] = []
-    for group, spec in zip(groups, specs, strict=True):
-        words = {token for w in group.words for token in _tokens(w.text)}
-        if not words & spec.keywords:
-            return None
-        names.append(spec.name)
-    return names
+    cuts, names = found
+    bounds = [0, *cuts, len(stacks)]
+    groups = [HeaderGroup([w for st in stacks[a:b] for w in st.words]) for a, b in itertools.pairwise(bounds)]
+    return groups, list(names)
+
+
+# A report repeats one header band on every page: the cut is worked out once per band.
+@functools.lru_cache(maxsize=256)
+def _best_cuts(
+    stacks: tuple[tuple[frozenset[str], float, float], ...], specs: tuple[ColumnSpec, ...], shared: frozenset[str]
+) -> tuple[tuple[int, ...], tuple[str, ...]] | None:
+    if len(stacks) < len(specs) or math.comb(len(stacks) - 1, len(specs) - 1) > _MAX_PARTITIONS:
+        return None
+    best: tuple[float, tuple[int, ...], tuple[str, ...]] | None = None
+    for cuts in itertools.combinations(range(1, len(stacks)), len(specs) - 1):
+        bounds = [0, *cuts, len(stacks)]
+        runs = [frozenset().union(*(tokens for tokens, _, _ in stacks[a:b])) for a, b in itertools.pairwise(bounds)]
+        candidates = [
+            [i for i, spec in enumerate(specs) if run & spec.keywords and run <= spec.keywords | shared] for run in runs
+        ]
+        chosen = _match(candidates, [-1] * len(runs), set())
+        if chosen is None:
+            continue
+        narrowest = min((stacks[c][1] - stacks[c - 1][2] for c in cuts), default=0.0)
+        if best is None or narrowest > best[0]:
+            best = (narrowest, cuts, tuple(specs[i].name for i in chosen))
+    return None if best is None else (best[1], best[2])
+
+
+def _match(candidates: Sequence[Sequence[int]], chosen: list[int], taken: set[int]) -> list[int] | None:
+    """A one-to-one choice of spec per group (backtracking; the most constrained group first)."""
+    open_groups = [g for g, spec in enumerate(chosen) if spec < 0]
+    if not open_groups:
+        return chosen
+    group = min(open_groups, key=lambda g: len([c for c in candidates[g] if c not in taken]))
+    for spec in candidates[group]:
+        if spec in taken:
+            continue
+        chosen[group] = spec
+        taken.add(spec)
+        if _match(candidates, chosen, taken) is not None:
+            return chosen
+        taken.discard(spec)
+        chosen[group] = -1
+    return None
 
 
 def column_boundaries(groups: Sequence[HeaderGroup], data: Sequence[Word]) -> list[float]:
@@ -213,24 +293,39 @@ def build_rows(
     split_pages = [[(line, split_line(line, boundaries)) for line in lines] for lines, boundaries, _ in pages]
     anchors_by_page = [_anchors(split, is_anchor, anchor_column) for split in split_pages]
     header_ys = [header_y for _, _, header_y in pages]
-    for split, anchors, header_y in zip(split_pages, anchors_by_page, header_ys, strict=True):
+    # Lines at the foot of a page that begin a row whose anchor is on the next page.
+    carried: list[tuple[Line, list[list[Word]]]] = []
+    for index, (split, anchors, header_y) in enumerate(zip(split_pages, anchors_by_page, header_ys, strict=True)):
         if not anchors:
-            if rows and all(continues(cells) for _, cells in split):
-                rows[-1].lines.extend(split)
+            if rows and all(continues(cells) for _, cells in [*carried, *split]):
+                rows[-1].lines.extend([*carried, *split])
             else:
-                orphans.extend(line for line, _ in split)
+                orphans.extend(line for line, _ in [*carried, *split])
+            carried = []
             continue
         head = split[: anchors[0]]
-        cut = _tail_of_previous_row(head, split[anchors[0]][0], header_y, continues) if rows else 0
+        if carried:
+            # The row the page break cut began above: all the head is its rest.
+            cut = 0
+            head = [*carried, *head]
+            carried = []
+        else:
+            cut = _tail_of_previous_row(head, split[anchors[0]][0], header_y, continues) if rows else 0
         if cut:
             rows[-1].lines.extend(head[:cut])
         page_rows = [RawRow(split[i][0].page) for i in anchors]
         page_rows[0].lines.extend(head[cut:])
         if head[cut:]:
             page_rows[0].page = head[cut][0].page
+        more_pages = any(anchors_by_page[index + 1 :])
         for number, (start, end) in enumerate(zip(anchors, anchors[1:] + [len(split)], strict=True)):
             page_rows[number].lines.append(split[start])
             between = split[start + 1 : end]
+            if end == len(split) and between and more_pages:
+                keep = _row_end_at_page_foot(split[start][0], [line for line, _ in between])
+                page_rows[number].lines.extend(between[:keep])
+                carried = list(between[keep:])
+                continue
             if end == len(split) or not between:
                 page_rows[number].lines.extend(between)
                 continue
@@ -288,6 +383,18 @@ def _tail_of_previous_row(
     while by_key < len(head) and continues(head[by_key][1]):
         by_key += 1
     return max(0, min(by_gap, by_key))
+
+
+def _row_end_at_page_foot(anchor: Line, below: Sequence[Line]) -> int:
+    """How many of the lines under a page's last anchor are its row's; the rest begin a row
+    the page break cut before its anchor. They are set apart by the widest gap, and only a gap
+    of two font sizes or more counts: a row's own lines, interleaved or not, sit closer."""
+    sequence = [anchor, *below]
+    gaps = [sequence[i].y - sequence[i + 1].y for i in range(len(sequence) - 1)]
+    widest = max(gaps)
+    if widest < 2.0 * max(anchor.size, 1.0):
+        return len(below)
+    return gaps.index(widest)
 
 
 def _widest_gap(first: Line, between: Sequence[Line], last: Line) -> int:

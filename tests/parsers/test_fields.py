@@ -87,4 +87,6 @@ def test_validation_names_each_inconsistency() -> None:
     )
     assert problems[0] == "Section I rows sum to 100, the text states 157"
     assert problems[1] == "Section I has 1 rows, the text states 10"
-    assert problems[2].startswith("2 declined date(s) missing or outside 2017-01-28..2017-02-03 (first on p.3")
+    assert problems[2].startswith(
+        "Section II: 2 declined date(s) missing or outside 2017-01-28..2017-02-03 (first on p.3"
+    )
