@@ -14,12 +14,13 @@ from urllib.parse import urlsplit
 import requests
 
 from ddor.config import Config
-from monitor.alerts import alerts_for_new_report, suspect_alert
+from monitor import sections
+from monitor.alerts import new_report_outcome, recovered_alert
 from monitor.diff import diff_rows
 from parsers.errors import ParseError
-from parsers.isolated import Limits, parse_isolated
+from parsers.isolated import Entry, Limits, parse_isolated
 from parsers.models import Report
-from storage import Archive, Store
+from storage import Archive, NewAlert, Store, StoredReport
 
 Progress = Callable[[str], None]
 
@@ -72,15 +73,10 @@ def backfill(config: Config, store: Store, sources: Sequence[str], alert: bool, 
             result.failed.append((source, f"{type(exc).__name__}: {exc}"))
     # In period order, so each report's predecessor is already stored when it arrives.
     for report, url in sorted(parsed, key=lambda item: item[0].report.period_start):
-        status = "suspect" if report.suspect else "good"
-        alerts = []
-        if alert:
-            series = [(r.report, r.url) for r in store.reports(kind=report.report.kind, statuses=("good",))]
-            alerts = (
-                [suspect_alert(report, url)]
-                if report.suspect
-                else alerts_for_new_report(report, url, series, config.alerts, config.alerts.trailing_reports)
-            )
+        series = [(r.report, r.url) for r in store.reports(kind=report.report.kind, statuses=("good",))]
+        status, alerts = new_report_outcome(report, url, series, config.alerts, config.alerts.trailing_reports)
+        if not alert:
+            alerts = []
         with store.transaction() as connection:
             report_id = store.save_report(connection, report, url, status)
             store.record_document(connection, url, report.report.sha256, 0, None, None, "report")
@@ -97,11 +93,12 @@ class ReparseChange:
     rows_removed: int
     meta_changed: list[str]
     problems: list[str]
+    alerts: int = 0  # alerts queued: the changes of sections the parser now reads
 
 
-def _parse_stored(archive: Archive, limits: Limits, sha: str) -> Report | ParseError:
+def _parse_stored(archive: Archive, limits: Limits, sha: str, entry: Entry | None = None) -> Report | ParseError:
     try:
-        return parse_isolated(archive.read(sha), limits)
+        return parse_isolated(archive.read(sha), limits, entry)
     except ParseError as exc:
         return exc
     except OSError as exc:
@@ -109,15 +106,20 @@ def _parse_stored(archive: Archive, limits: Limits, sha: str) -> Report | ParseE
 
 
 def reparse(
-    config: Config, store: Store, workers: int | None = None, progress: Progress | None = None
+    config: Config,
+    store: Store,
+    workers: int | None = None,
+    progress: Progress | None = None,
+    entry: Entry | None = None,
 ) -> tuple[list[ReparseChange], list[tuple[int, str]]]:
     """Re-parse every stored report from the archive, in parallel (one parse child per worker),
-    and update the stored data where the current parser reads it differently."""
+    and update the stored data where the current parser reads it differently. ``entry``: a
+    stand-in parser (tests), as for ``parse_isolated``."""
     archive = Archive(config.archive_path)
     stored = store.reports()
     limits = config.parse
     with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
-        results = list(pool.map(lambda r: _parse_stored(archive, limits, r.sha256), stored))
+        results = list(pool.map(lambda r: _parse_stored(archive, limits, r.sha256, entry), stored))
     changes: list[ReparseChange] = []
     failures: list[tuple[int, str]] = []
     for old, new in zip(stored, results, strict=True):
@@ -132,9 +134,11 @@ def reparse(
         meta = [
             name for name, value in dataclasses.asdict(new.report).items() if getattr(old.report.report, name) != value
         ]
-        status = old.status if old.status == "superseded" else ("suspect" if new.suspect else "good")
+        status = old.status if old.status == "superseded" else ("suspect" if sections.is_held(new) else "good")
+        recovered = _recovered_sections_alert(store, old, new, config) if status == "good" else []
         with store.transaction() as connection:
             store.replace_report(connection, old.id, new, status)
+            queued = store.add_alerts(connection, recovered, old.id)
         changes.append(
             ReparseChange(
                 old.id,
@@ -143,9 +147,29 @@ def reparse(
                 sum(1 for c in rows if c.change == "removed"),
                 meta,
                 list(new.problems),
+                queued,
             )
         )
     return changes, failures
+
+
+def _recovered_sections_alert(store: Store, old: StoredReport, new: Report, config: Config) -> list[NewAlert]:
+    """Sections withheld from the report's digest that the current parser reads: their changes,
+    once (the alert key names the sections), in the digest's thread. Nothing when the report
+    never had a digest (a baseline compares with nothing) or nothing was withheld."""
+    read_now = set(sections.unreadable(old.report)) - set(sections.unreadable(new))
+    digest = store.alert_by_key(f"{old.sha256}:digest")
+    if not read_now or digest is None:
+        return []
+    earlier = [
+        r
+        for r in store.reports(kind=old.kind, statuses=("good",))
+        if r.period_end < old.period_start and r.id != old.id
+    ]
+    if not earlier:
+        return []
+    previous = max(earlier, key=lambda r: r.period_start)
+    return [recovered_alert(new, old.url, previous.report, read_now, config.alerts, digest.key)]
 
 
 __all__ = ["BackfillResult", "ReparseChange", "backfill", "reparse"]

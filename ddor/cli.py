@@ -320,7 +320,7 @@ def reports(obj: Context, fmt: str) -> None:
             str(meta.pages),
             f"{meta.detainers_issued or 0:,}",
             str(len(stored.report.declined)),
-            stored.status + (" (withdrawn)" if stored.url in withdrawn else ""),
+            stored.status + status_note(stored.report) + (" (withdrawn)" if stored.url in withdrawn else ""),
             meta.sha256[:12],
         )
     out = console()
@@ -329,8 +329,18 @@ def reports(obj: Context, fmt: str) -> None:
         out.print(f"withdrawn from the page: {url} (acknowledged {str(at)[:19]})")
 
 
+def status_note(report: Any) -> str:
+    """The sections withheld from a stored report's diff, for the reports table."""
+    from monitor.sections import HEADINGS, section_status
+
+    withheld = [HEADINGS[s] for s, status in section_status(report).items() if status.startswith("withheld")]
+    return f" ({', '.join(withheld)} withheld)" if withheld else ""
+
+
 def report_json(stored: Any, withdrawn: dict[str, Any]) -> dict[str, Any]:
     """One stored report for scripts (``ddor reports --format json``)."""
+    from monitor.sections import section_status
+
     meta = stored.report.report
     return {
         "id": stored.id,
@@ -344,6 +354,7 @@ def report_json(stored: Any, withdrawn: dict[str, Any]) -> dict[str, Any]:
         "status": stored.status,
         "url": stored.url,
         "withdrawn_at": withdrawn[stored.url].isoformat() if stored.url in withdrawn else None,
+        "sections": section_status(stored.report),
     }
 
 
@@ -645,8 +656,13 @@ def reparse(obj: Context, workers: int | None) -> None:
     Example: ddor reparse --workers 2
     """
     from ddor.backfill import reparse as run_reparse
+    from ddor.cycle import Cycle
 
-    changes, failures = run_reparse(obj.config, obj.store(), workers)
+    config, store = obj.config, obj.store()
+    changes, failures = run_reparse(config, store, workers)
+    if any(change.alerts for change in changes):
+        # Sections a fixed parser now reads: their changes go out once, in the digest's thread.
+        Cycle(config, store, make_destination(config)).drainer().drain()
     for change in changes:
         click.echo(
             f"report {change.report_id} ({change.period}): +{change.rows_added} −{change.rows_removed} rows"

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from ddor.config import Config
 from ddor.wiring import RUN_ID
 from monitor import alerts as build
+from monitor import sections
 from monitor.faults import crash_point
 from monitor.health import record_outcome
 from monitor.notify import Destination, Drainer, DrainResult
@@ -373,16 +374,21 @@ class Cycle:
         sha = report.report.sha256
         previous_doc = self.store.latest_document_for_url(url)
         original = self.store.report_by_sha(previous_doc["sha256"]) if previous_doc else None
-        status = "suspect" if report.suspect else "good"
         alerts: list[NewAlert]
         if original is not None:
+            # Held whole only when nothing in it can be trusted; an unreadable section is
+            # withheld from the comparison while the readable ones are posted.
+            held = sections.is_held(report)
+            status = "suspect" if held else "good"
             thread = self._first_alert_key(original.sha256)
             alerts = [build.correction_alert(original.report, report, url, thread)]
-            if report.suspect:
+            if held:
                 alerts = [build.suspect_alert(report, url)]
+            elif sections.unreadable(report):
+                alerts.append(build.withheld_alert(report, url))
             doc_status, supersedes = "correction", original.id
         else:
-            alerts = [build.suspect_alert(report, url)] if report.suspect else self._content_alerts(report, url)
+            status, alerts = self._new_report_outcome(report, url)
             doc_status, supersedes = "report", None
         crash_point("before-commit")
         with self.store.transaction() as connection:
@@ -398,12 +404,12 @@ class Cycle:
                 return f"{sha}:{kind}"
         return f"{sha}:digest"
 
-    def _content_alerts(self, report: Report, url: str) -> list[NewAlert]:
+    def _new_report_outcome(self, report: Report, url: str) -> tuple[str, list[NewAlert]]:
         from monitor.site import link_report_pages
 
         series = [(r.report, r.url) for r in self.store.reports(kind=report.report.kind, statuses=("good",))]
-        alerts = build.alerts_for_new_report(report, url, series, self.rules, self.config.alerts.trailing_reports)
-        return link_report_pages(alerts, self.config.site.base_url)
+        status, alerts = build.new_report_outcome(report, url, series, self.rules, self.config.alerts.trailing_reports)
+        return status, link_report_pages(alerts, self.config.site.base_url)
 
     def _silence(self) -> list[NewAlert]:
         """One informational alert when no new report arrived for k × the cadence."""

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from monitor import sections
 from monitor.diff import ROLLUPS, Change, aggregate, diff_reports, diff_rows
 from monitor.rules import Route, RouteScope, Thresholds, route_scopes, why_notable
 from monitor.summary import summarize
@@ -67,10 +68,16 @@ def _order(change: Change) -> tuple[int, int, str]:
 
 
 def notable_changes(
-    old: Report, new: Report, rules: Thresholds, history: dict[str, list[int]] | None = None
+    old: Report,
+    new: Report,
+    rules: Thresholds,
+    history: dict[str, list[int]] | None = None,
+    only: Collection[str] = sections.SECTIONS,
 ) -> tuple[list[dict[str, Any]], int]:
-    """The notable changes as JSON (most important first) and the count of all changes."""
-    changes = diff_reports(old, new)
+    """The notable changes as JSON (most important first) and the count of all changes, from
+    the sections in ``only`` that both reports could read (a withheld section is never diffed)."""
+    unread = [w["section"] for w in sections.withheld(old, new)]
+    changes = sections.keep_readable(sections.only_sections(diff_reports(old, new), only), unread)
     notable = []
     for change in sorted(changes, key=_order):
         reason = why_notable(change, rules, (history or {}).get(f"{change.kind}:{change.key}", ()))
@@ -79,12 +86,54 @@ def notable_changes(
     return notable, len(changes)
 
 
+def _with_withheld(payload: dict[str, Any], previous: Report | None, report: Report) -> dict[str, Any]:
+    """The payload plus the sections left out and why (the key only when there are some, so a
+    fully readable report's payload is as it always was)."""
+    left_out = sections.withheld(previous, report)
+    return {**payload, "withheld": left_out} if left_out else payload
+
+
 def baseline_alert(report: Report, url: str) -> NewAlert:
     return NewAlert(
         f"{report.report.sha256}:baseline",
         "baseline",
         "content",
-        {"kind": "baseline", "report": report_ref(report, url), "summary": summarize(report)},
+        _with_withheld(
+            {"kind": "baseline", "report": report_ref(report, url), "summary": summarize(report)}, None, report
+        ),
+    )
+
+
+def withheld_alert(report: Report, url: str) -> NewAlert:
+    """Ops: which sections of a new report could not be read, with every problem found."""
+    problems = report.section_problems()
+    unread = {section: list(problems[section]) for section in sections.unreadable(report)}
+    return NewAlert(
+        f"{report.report.sha256}:withheld",
+        "withheld",
+        "ops",
+        {"kind": "withheld", "report": report_ref(report, url), "sections": unread},
+    )
+
+
+def recovered_alert(
+    report: Report, url: str, previous: Report, sections_read: Collection[str], rules: Thresholds, digest_key: str
+) -> NewAlert:
+    """The changes of sections a new parser now reads, once, in the thread of the report's digest."""
+    read = sorted(sections_read, key=sections.SECTIONS.index)
+    notable, total = notable_changes(previous, report, rules, only=read)
+    return NewAlert(
+        f"{report.report.sha256}:recovered:{'+'.join(read)}",
+        "recovered",
+        "content",
+        {
+            "kind": "recovered",
+            "report": report_ref(report, url),
+            "sections": [sections.HEADINGS[s] for s in read],
+            "changes": notable,
+            "all_changes": total,
+        },
+        thread_key=digest_key,
     )
 
 
@@ -102,18 +151,22 @@ def digest_alert(
         f"{report.report.sha256}:digest",
         "digest",
         "content",
-        {
-            "kind": "digest",
-            "report": report_ref(report, url),
-            "previous": {**report_ref(previous, previous_url), "summary": summarize(previous)},
-            "summary": summarize(report),
-            "changes": notable,
-            "all_changes": total,
-            "missing_periods": [list(p) for p in context.missing_periods],
-            "out_of_order": context.out_of_order,
-            "later_period": list(context.later_period) if context.later_period else None,
-            "watched_rows": watched_rows(report, rules.watch),
-        },
+        _with_withheld(
+            {
+                "kind": "digest",
+                "report": report_ref(report, url),
+                "previous": {**report_ref(previous, previous_url), "summary": summarize(previous)},
+                "summary": summarize(report),
+                "changes": notable,
+                "all_changes": total,
+                "missing_periods": [list(p) for p in context.missing_periods],
+                "out_of_order": context.out_of_order,
+                "later_period": list(context.later_period) if context.later_period else None,
+                "watched_rows": watched_rows(report, rules.watch),
+            },
+            previous,
+            report,
+        ),
     )
 
 
@@ -137,7 +190,8 @@ def _declined_key(county: str, state: str) -> str:
 
 
 def correction_alert(original: Report, corrected: Report, url: str, original_key: str) -> NewAlert:
-    rows = [asdict(change) for change in diff_rows(original, corrected)]
+    unread = set(sections.unreadable(original)) | set(sections.unreadable(corrected))
+    rows = [asdict(change) for change in diff_rows(original, corrected) if change.section not in unread]
     return NewAlert(
         f"{corrected.report.sha256}:correction:{original.report.sha256}",
         "correction",
@@ -301,3 +355,17 @@ def sample_route_alert(sample_digest: NewAlert, routes: Sequence[Route], channel
         raise LookupError(f"no route in alerts.routes has channel {channel!r} (configured: {known})")
     changes = sample_digest.payload["changes"]
     return route_alert(sample_digest, scope, [c for c in changes if scope.covers(c["key"])] or list(changes))
+
+
+def new_report_outcome(
+    report: Report, url: str, series: Sequence[tuple[Report, str]], rules: Thresholds, trailing: int
+) -> tuple[str, list[NewAlert]]:
+    """A new report's stored status and its alerts. Held whole (nothing in it can be trusted):
+    *suspect* and an ops alert only. Otherwise *good* and its content alert, plus an ops alert
+    naming any section withheld from the diff."""
+    if sections.is_held(report):
+        return "suspect", [suspect_alert(report, url)]
+    alerts = alerts_for_new_report(report, url, series, rules, trailing)
+    if sections.unreadable(report):
+        alerts.append(withheld_alert(report, url))
+    return "good", alerts

@@ -11,6 +11,8 @@ import datetime as dt
 import re
 from typing import Any
 
+from monitor.sections import HEADINGS
+
 MAX_BLOCKS = 50
 MAX_SECTION = 3000
 MAX_HEADER = 150
@@ -157,6 +159,7 @@ def _digest(payload: dict[str, Any], top: int) -> dict[str, Any]:
         blocks.extend(_section(chunk) for chunk in body[:4])
     else:
         blocks.append(_section("_No notable changes by the configured rules._"))
+    blocks.extend(_withheld_blocks(payload))
     compared = f"Compared with {fmt_period(previous['period_start'], previous['period_end'])}"
     if payload.get("missing_periods"):
         gaps = ", ".join(fmt_period(a, b) for a, b in payload["missing_periods"])
@@ -208,6 +211,28 @@ def _route_digest(payload: dict[str, Any], top: int) -> dict[str, Any]:
     }
 
 
+def _withheld_blocks(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """One plain line per section left out of a digest, so silence is never mistaken for news."""
+    lines = [
+        f"⚠️ {w['heading']} could not be read ({escape(w['reason'])}); its changes are not in this message."
+        for w in payload.get("withheld") or ()
+    ]
+    return [_section(_truncate("\n".join(lines), MAX_SECTION))] if lines else []
+
+
+def _recovered(payload: dict[str, Any], top: int) -> dict[str, Any]:
+    """A section read by a fixed parser after the digest went out: its changes, in the digest's thread."""
+    report = payload["report"]
+    read = " and ".join(payload["sections"])
+    title = f"{read} of DDOR {fmt_period(report['period_start'], report['period_end'])} can now be read"
+    changes = [change_line(c) for c in payload["changes"]]
+    body = _pack_lines([f"*{title}*", *(changes[:top] or ["_No notable changes by the configured rules._"])])
+    return {
+        "text": f"{title}: " + ("; ".join(c.replace("*", "") for c in changes[:5]) or "no notable changes"),
+        "blocks": [*(_section(chunk) for chunk in body[:4]), _context(_report_link(report))],
+    }
+
+
 def _release_line(row: dict[str, Any]) -> str:
     status = f" ({row['conviction_status']})" if row.get("conviction_status") else ""
     return (
@@ -223,6 +248,7 @@ def _baseline(payload: dict[str, Any], _top: int) -> dict[str, Any]:
     blocks = [
         _header(title),
         _section("\n".join(summary_lines(summary, None))),
+        *_withheld_blocks(payload),
         _context(f"{_report_link(report, payload.get('page_url'))} · later reports will be compared with this one"),
     ]
     return {
@@ -290,6 +316,17 @@ def _ops(payload: dict[str, Any], _top: int) -> dict[str, Any]:
             f"⚠️ ddor-watch: report {fmt_period(report['period_start'], report['period_end'])} failed "
             f"its self-checks and is held (no content alert sent):\n{problems}"
         )
+    elif kind == "withheld":
+        report = payload["report"]
+        problems = "\n".join(
+            f"• {HEADINGS[section]}: {escape(problem)}"
+            for section, found in payload["sections"].items()
+            for problem in found[:5]
+        )
+        text = (
+            f"⚠️ ddor-watch: report {fmt_period(report['period_start'], report['period_end'])}: sections withheld "
+            f"(not diffed, the others were posted):\n{problems}"
+        )
     elif kind == "quarantined":
         text = (
             f"⚠️ ddor-watch: could not parse {escape(payload['url'])} "
@@ -313,6 +350,8 @@ _RENDERERS = {
     "ops_failure": _ops,
     "ops_resolved": _ops,
     "suspect": _ops,
+    "withheld": _ops,
+    "recovered": _recovered,
     "quarantined": _ops,
     "silence": _ops,
 }

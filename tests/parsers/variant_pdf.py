@@ -32,6 +32,9 @@ class Variant:
     # Other wording seen in descriptions of the report: "County/Jurisdiction", "Detainer
     # Issued Date", upper-case section headings.
     alt_wording: bool = False
+    # False: Section III's table is printed without its header row (a section the parser
+    # cannot read, for the degrade-by-section tests).
+    policy_header: bool = True
 
 
 DECLINED_HEADER = [
@@ -118,13 +121,13 @@ def render(
     ]
     width = pagesize[0] - 2 * inch
 
-    def table(header: list[str], rows: list[list[str]], fractions: list[float]) -> Table:
-        data = [[Paragraph(f"<b>{escape(h)}</b>", cell) for h in header]]
+    def table(header: list[str], rows: list[list[str]], fractions: list[float], headed: bool = True) -> Table:
+        data = [[Paragraph(f"<b>{escape(h)}</b>", cell) for h in header]] if headed else []
         data += [[Paragraph(_unbreakable_hyphen_space(escape(value)), cell) for value in row] for row in rows]
         result = Table(
             data,
             colWidths=_fit_widths(header, rows, fractions, width, variant),
-            repeatRows=1 if variant.repeat_header else 0,
+            repeatRows=1 if variant.repeat_header and headed else 0,
         )
         style = [("VALIGN", (0, 0), (-1, -1), variant.valign), ("FONTNAME", (0, 0), (-1, -1), variant.font)]
         if variant.grid:
@@ -179,6 +182,7 @@ def render(
                 for r in truth["policies"]
             ],
             [0.17, 0.16, 0.2, 0.35, 0.12],
+            headed=variant.policy_header,
         ),
         Paragraph("Section IV: Report Scope and Data Fidelity", head),
         Paragraph("Law enforcement agencies do not generally advise ICE of when a detainer is not honored.", body),
