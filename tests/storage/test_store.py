@@ -9,6 +9,7 @@ import pytest
 
 from parsers.models import Report
 from storage import Archive, NewAlert, Store
+from storage.schema import LATEST
 from tests.conftest import expected, storage_url
 
 
@@ -20,7 +21,7 @@ def store(tmp_path: Path) -> Store:
 
 
 def test_migrations_apply_once(store: Store) -> None:
-    assert store.schema_version() == 1
+    assert store.schema_version() == LATEST
     assert store.upgrade() == []
 
 
