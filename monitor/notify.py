@@ -172,6 +172,15 @@ def _connection_error(exc: BaseException, outcome: str) -> DeliveryError:
     return DeliveryError(f"connection error: {type(exc).__name__}", outcome)
 
 
+def _post_connection_error(exc: BaseException) -> DeliveryError:
+    """A refused connection or an unknown host never reached Slack: nothing can have been
+    posted. Anything else (reset, timeout) may have been."""
+    reason = getattr(exc, "reason", exc)  # urllib wraps the socket error in URLError
+    if isinstance(reason, ConnectionRefusedError | socket.gaierror):
+        return DeliveryError(f"connection error: {type(reason).__name__}", "retryable")
+    return _connection_error(exc, "ambiguous")
+
+
 class SlackWebDestination:
     name = "slack"
     can_reconcile = True
@@ -196,7 +205,7 @@ class SlackWebDestination:
         except SlackApiError as exc:
             raise classify_api_error(exc) from None
         except (OSError, TimeoutError) as exc:  # URLError, resets, timeouts are OSErrors
-            raise _connection_error(exc, "ambiguous") from None
+            raise _post_connection_error(exc) from None
         channel_id = response.get("channel")
         return Posted(str(response.get("ts")), str(channel_id) if channel_id else None)
 
@@ -280,7 +289,7 @@ class WebhookDestination:
                 text=message["text"], blocks=message["blocks"], unfurl_links=False, unfurl_media=False
             )
         except (OSError, TimeoutError) as exc:
-            raise _connection_error(exc, "ambiguous") from None
+            raise _post_connection_error(exc) from None
         if response.status_code == 200:
             return Posted(None)
         body = str(response.body)[:100]
@@ -387,6 +396,10 @@ class Drainer:
                 self.store.release_alert(claimed.id, self.owner, "drain interrupted", None)
                 raise
             setattr(result, outcome, getattr(result, outcome) + 1)
+            if outcome == "pending":
+                # Slack is failing or rate limiting: the rest waits for the next drain rather
+                # than each alert spending its own retries and waits on the same outage.
+                return result
 
     def _now(self) -> dt.datetime:
         return dt.datetime.fromtimestamp(self.clock(), dt.UTC)
@@ -506,8 +519,8 @@ class Drainer:
             if failures >= self.max_attempts:
                 return self._later(alert, f"{failures} failed attempts in this drain: {last_error}")
             self._throttle(channel)
-            self._renew(alert)
-            if not self.store.record_attempt(alert.id, self.owner, channel, self._now()):
+            lease = self._now() + dt.timedelta(seconds=self.lease_seconds)
+            if not self.store.record_attempt(alert.id, self.owner, channel, self._now(), lease):
                 raise _ClaimLost(alert.key)
             first_attempt = first_attempt or self._now()
             in_doubt = True
@@ -530,7 +543,8 @@ class Drainer:
                 else:
                     self.store.set_in_doubt(alert.id, self.owner, True, exc.reason)
                 failures += 1
-                self.sleep(backoff(failures))
+                if failures < self.max_attempts:  # else: no wait, the next drain carries on
+                    self.sleep(backoff(failures))
                 continue
             crash_point("after-accept")
             if posted.channel_id:
@@ -589,4 +603,8 @@ def retry_dead(
     unknown = [key for key in keys if key not in requeued]
     result = drainer.drain()
     problem = record_delivery(store, result, run_id or f"retry-{uuid.uuid4().hex[:8]}", failures_before_ops_alert)
+    if problem is None:
+        # The ops note that delivery recovered, now rather than at the next cycle.
+        note = drainer.drain()
+        result = DrainResult(**{name: getattr(result, name) + getattr(note, name) for name in vars(result)})
     return RetryOutcome(requeued, unknown, result, problem)

@@ -475,54 +475,66 @@ class Store:
     def claim_next_alert(
         self, owner: str, now: dt.datetime, lease_seconds: float, owner_is_gone: Callable[[str], bool]
     ) -> OutboxAlert | None:
-        """Claim the oldest deliverable alert for ``owner``, or None when there is none.
+        """Claim the next deliverable alert for ``owner``, or None when there is none.
 
-        Deliverable: pending and past its backoff, or sending under a claim that lapsed (its
-        lease ran out, or ``owner_is_gone`` says its drainer died). Each claim is one
-        conditional UPDATE naming the state (and the old claim) it read, so when drainers race
-        for a row exactly one UPDATE matches; the losers try the next row. Nothing is claimed
-        from a list read before the previous claim."""
+        Deliverable: sending under a claim that lapsed (its lease ran out, or ``owner_is_gone``
+        says its drainer died) — those first, as their doubt is oldest — then the oldest pending
+        alert past its backoff. Each claim is one conditional UPDATE naming the state (and the
+        old claim) it expects, so when drainers race for a row exactly one UPDATE matches it;
+        a loser looks again. Nothing is claimed from a list read before another claim."""
         alerts = t.alerts
-        due = or_(alerts.c.next_attempt_at.is_(None), alerts.c.next_attempt_at <= now)
-        candidates = (
-            select(alerts.c.id, alerts.c.state, alerts.c.claimed_by, alerts.c.lease_until)
-            .where(or_(and_(alerts.c.state == "pending", due), alerts.c.state == "sending"))
-            .order_by(alerts.c.id)
-            .limit(100)
-        )
+        claim = {"state": "sending", "claimed_by": owner, "lease_until": now + dt.timedelta(seconds=lease_seconds)}
         with self.engine.connect() as connection:
-            rows = connection.execute(candidates).all()
-        lease_until = now + dt.timedelta(seconds=lease_seconds)
-        claim = {"state": "sending", "claimed_by": owner, "lease_until": lease_until}
-        for row in rows:
-            query = update(alerts).where(alerts.c.id == row.id)
-            if row.state == "pending":
-                query = query.where(alerts.c.state == "pending", due)
-            else:
-                lease = _aware(row.lease_until)
-                lapsed = lease is None or lease < now
-                if not (lapsed or (row.claimed_by and owner_is_gone(row.claimed_by))):
-                    continue
-                # The old claim exactly as read: a drainer that renewed its lease since keeps it.
-                query = query.where(
+            held = connection.execute(
+                select(alerts.c.id, alerts.c.claimed_by, alerts.c.lease_until)
+                .where(alerts.c.state == "sending")
+                .order_by(alerts.c.id)
+            ).all()
+        for row in held:
+            lease = _aware(row.lease_until)
+            if not (lease is None or lease < now or (row.claimed_by and owner_is_gone(row.claimed_by))):
+                continue
+            # The old claim exactly as read: a drainer that renewed its lease since keeps it.
+            take_over = (
+                update(alerts)
+                .where(
+                    alerts.c.id == row.id,
                     alerts.c.state == "sending",
                     _same(alerts.c.claimed_by, row.claimed_by),
                     _same(alerts.c.lease_until, row.lease_until),
                 )
+                .values(**claim)
+            )
             with self.transaction() as connection:
-                won = connection.execute(query.values(**claim)).rowcount == 1
-            if won:
-                return self._alert_by_id(row.id)
-        return None
+                if connection.execute(take_over).rowcount == 1:
+                    return self._alert_by_id(row.id)
+        due = and_(
+            alerts.c.state == "pending", or_(alerts.c.next_attempt_at.is_(None), alerts.c.next_attempt_at <= now)
+        )
+        oldest_due = select(alerts.c.id).where(due).order_by(alerts.c.id).limit(1).scalar_subquery()
+        take = update(alerts).where(alerts.c.id == oldest_due, due).values(**claim).returning(alerts.c.id)
+        while True:
+            with self.transaction() as connection:
+                won = connection.execute(take).scalar()
+                if won is None and connection.execute(select(alerts.c.id).where(due).limit(1)).first() is None:
+                    return None
+            if won is not None:
+                return self._alert_by_id(int(won))
+            # PostgreSQL: another drainer took the same row first (ours re-checked and
+            # matched nothing); SQLite's write lock makes this branch unreachable there.
 
     def renew_claim(self, alert_id: int, owner: str, lease_until: dt.datetime) -> bool:
         return self._update_alert(alert_id, owner, lease_until=lease_until)
 
-    def record_attempt(self, alert_id: int, owner: str, channel: str, now: dt.datetime) -> bool:
-        """Written *before* the post: from here until Slack's answer, the alert is in doubt."""
+    def record_attempt(
+        self, alert_id: int, owner: str, channel: str, now: dt.datetime, lease_until: dt.datetime
+    ) -> bool:
+        """Written *before* the post: from here until Slack's answer, the alert is in doubt.
+        It renews the claim too (one commit fewer per post)."""
         return self._update_alert(
             alert_id,
             owner,
+            lease_until=lease_until,
             attempts=t.alerts.c.attempts + 1,
             in_doubt=1,
             channel=channel,

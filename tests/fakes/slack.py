@@ -42,6 +42,7 @@ class FakeSlack:
     faults: dict[str, list[Fault]] = field(default_factory=dict)
     violations: list[str] = field(default_factory=list)
     channels: dict[str, str] = field(default_factory=dict)  # name (without '#') → ID
+    latency: float = 0.0  # every chat.postMessage takes this long before it is recorded
     _stopping: threading.Event = field(default_factory=threading.Event)
     _server: ThreadingHTTPServer | None = None
     _counter: int = 0
@@ -176,6 +177,8 @@ class FakeSlack:
                     fault = fake.faults.get(method, []).pop(0) if fake.faults.get(method) else None
                 if method == "chat.postMessage":
                     fake.channel_id(str(data.get("channel") or ""), create=True)
+                    if fake.latency:
+                        fake._stopping.wait(fake.latency)
                 if fault and fault.reset_before_accept:
                     self.close_connection = True
                     self.connection.shutdown(2)
