@@ -488,8 +488,11 @@ class Drainer:
     def _deliver(self, alert: OutboxAlert) -> str:
         channel = alert.channel or self._channel(alert)
         if self._parent_on_its_way(alert):
-            # A reply posted before its parent has no thread to go in; wait for the parent.
-            self.store.release_alert(alert.id, self.owner, alert.last_error or "", self._now())
+            # A reply posted before its parent has no thread to go in: wait for the parent
+            # (another drainer's, or one left for later), without claiming this one again at once.
+            not_before = self._now() + dt.timedelta(seconds=max(self.min_interval, 5.0))
+            if not self.store.release_alert(alert.id, self.owner, alert.last_error, not_before):
+                raise _ClaimLost(alert.key)
             return "deferred"
         message = render_slack(alert.payload, self.top_changes)
         thread_ts = self._thread_ts(alert)
@@ -502,6 +505,8 @@ class Drainer:
                     if not self.store.mark_sent(alert.id, detail, self._channel_ids.get(channel), owner=self.owner):
                         raise _ClaimLost(alert.key)
                     log.info("alert %s was already posted (ts %s); marked sent", alert.key, detail)
+                    # Its details never went out: they follow only a post whose ts we recorded.
+                    self._post_thread(channel, detail, message, alert.payload)
                     return "reconciled"
                 if verdict == "refused":
                     return self._dead(alert, f"cannot check whether Slack has it: {detail}", in_doubt=True)

@@ -564,7 +564,12 @@ class Store:
         )
 
     def release_alert(
-        self, alert_id: int, owner: str, error: str, not_before: dt.datetime | None, channel_id: str | None = None
+        self,
+        alert_id: int,
+        owner: str,
+        error: str | None,
+        not_before: dt.datetime | None,
+        channel_id: str | None = None,
     ) -> bool:
         """Back to pending for a later drain (its doubt, if any, is kept and resolved first)."""
         return self._update_alert(

@@ -304,6 +304,36 @@ def test_slack_unreachable_leaves_the_outbox_for_the_next_run_without_doubt(stor
     assert second.attempts == 0, "the outage is not retried once per alert"
 
 
+def test_a_digest_found_after_a_lost_answer_still_gets_its_details_thread(store: Store, slack: FakeSlack) -> None:
+    from monitor.samples import sample_alerts
+
+    digest = sample_alerts()[0]
+    queue(store, digest)
+    slack.fail("chat.postMessage", Fault(reset_after_accept=True))
+    clock = FakeClock()
+    destination = SlackWebDestination(slack.token, slack.base_url)
+    result = Drainer(store, destination, "#ddor-alerts", "#o", top_changes=2, sleep=clock.sleep, clock=clock).drain()
+    assert result.reconciled == 1 and slack.alert_keys() == [digest.key]
+    [details] = [m for m in slack.ledger if not m.get("metadata")]
+    assert details["thread_ts"] == slack.alerts()[0]["ts"]
+
+
+def test_a_reply_waits_while_its_parent_is_held_by_another_drainer(store: Store, slack: FakeSlack) -> None:
+    queue(store, _note("q1"))
+    queue(store, NewAlert("q1:reply", "note", "content", _note("x", "In the thread").payload, thread_key="q1"))
+    clock = FakeClock()
+    [parent, _] = store.alerts()
+    held_until = dt.datetime.fromtimestamp(clock.now + 3600, dt.UTC)
+    assert store.claim_alert(parent.id, owner=drainer_identity(), lease_until=held_until)  # a live drainer's
+    result = drainer(store, slack, clock=clock).drain()
+    assert (result.deferred, result.sent) == (1, 0) and slack.ledger == []
+    store.mark_sent(parent.id, "1800000000.000001")  # the other drainer posts the parent
+    clock.now += 10
+    assert drainer(store, slack, clock=clock).drain().sent == 1
+    [reply] = slack.alerts()
+    assert reply["thread_ts"] == "1800000000.000001"
+
+
 def test_a_thread_reply_in_doubt_is_looked_up_in_its_thread(store: Store, slack: FakeSlack) -> None:
     queue(store, _note("p1"))
     assert drainer(store, slack).drain().sent == 1
