@@ -442,9 +442,8 @@ class Drainer:
         """Not delivered in this drain, not dead either: the next drain carries on."""
         not_before = self._now() + dt.timedelta(seconds=max(wait or 0.0, self.retry_later))
         log.warning("alert %s left for a later drain: %s", alert.key, reason)
-        if not self.store.release_alert(
-            alert.id, self.owner, reason, not_before, self._channel_ids.get(alert.channel or "")
-        ):
+        channel_id = self._channel_ids.get(alert.channel or self._channel(alert))
+        if not self.store.release_alert(alert.id, self.owner, reason, not_before, channel_id):
             raise _ClaimLost(alert.key)
         return "pending"
 
@@ -468,7 +467,11 @@ class Drainer:
         while True:
             try:
                 self._renew(alert)
-                found = self.destination.find(self._channel_id(channel), alert.key, oldest, thread_ts)
+                channel_id = self._channel_id(channel)
+                found = self.destination.find(channel_id, alert.key, oldest, thread_ts)
+                if not found and thread_ts:
+                    # An earlier attempt may have gone out before the parent had a ts, top-level.
+                    found = self.destination.find(channel_id, alert.key, oldest, None)
             except DeliveryError as exc:
                 if exc.outcome == "permanent":
                     return "refused", exc.reason

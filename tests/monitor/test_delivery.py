@@ -318,6 +318,23 @@ def test_a_digest_found_after_a_lost_answer_still_gets_its_details_thread(store:
     assert details["thread_ts"] == slack.alerts()[0]["ts"]
 
 
+def test_a_reply_that_went_out_top_level_is_still_found_once_its_parent_has_a_ts(
+    store: Store, slack: FakeSlack
+) -> None:
+    queue(store, _note("t1"))
+    queue(store, NewAlert("t1:reply", "note", "content", _note("x", "Reply").payload, thread_key="t1"))
+    [parent, _] = store.alerts()
+    store.mark_failed(parent.id, "channel_not_found", dead=True)  # no thread to post into, for now
+    slack.fail("chat.postMessage", Fault(reset_after_accept=True))
+    slack.fail("conversations.history", *[Fault(status=500, error="internal_error")] * 5)
+    clock = FakeClock()
+    assert drainer(store, slack, clock=clock).drain().pending == 1  # posted top-level, then unsure
+    store.mark_sent(parent.id, "1800000000.000009")  # the parent is re-sent meanwhile
+    clock.now += 120
+    assert drainer(store, slack, clock=clock).drain().reconciled == 1
+    assert slack.alert_keys() == ["t1:reply"], "found top-level, not posted again in the thread"
+
+
 def test_a_reply_waits_while_its_parent_is_held_by_another_drainer(store: Store, slack: FakeSlack) -> None:
     queue(store, _note("q1"))
     queue(store, NewAlert("q1:reply", "note", "content", _note("x", "In the thread").payload, thread_key="q1"))
