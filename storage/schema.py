@@ -184,7 +184,7 @@ runs = Table(
 health = Table(
     "health",
     metadata,
-    Column("check_name", String(40), primary_key=True, comment="crawl | parse"),
+    Column("check_name", String(40), primary_key=True, comment="crawl | parse | delivery"),
     Column("consecutive_failures", Integer, nullable=False),
     Column("alerting", Integer, nullable=False, comment="1 while an ops alert is open"),
     Column("last_error", Text),
