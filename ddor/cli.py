@@ -276,7 +276,7 @@ def status(obj: Context) -> None:
     )
     for alert in store.alerts(states=("dead",))[-5:]:
         out.print(f"  dead: {alert.key}: {alert.last_error}")
-    for check in ("crawl", "parse", "store"):
+    for check in ("crawl", "parse", "store", "delivery"):
         health = store.health(check)
         out.print(
             f"[bold]Health[/bold] {check}: {health['consecutive_failures']} consecutive failures"
@@ -505,6 +505,34 @@ def alert_test(obj: Context, dry_run: bool, route_channel: str | None) -> None:
         store.close()
     click.echo(f"test alerts: sent {result.sent}, dead {result.dead}", err=True)
     sys.exit(EXIT_FAILED if result.dead else 0)
+
+
+@alert.command("retry")
+@click.argument("keys", nargs=-1)
+@pass_ctx
+def alert_retry(obj: Context, keys: tuple[str, ...]) -> None:
+    """Re-queue dead alerts (all, or those KEYS) once the token or channel is fixed, and send
+    them now; each is delivered exactly once (one that died unsure is looked up first).
+
+    Example: ddor alert retry 3f2a…:digest
+    """
+    from ddor.cycle import Cycle
+    from monitor.notify import retry_dead
+
+    config, store = obj.config, obj.store()
+    drainer = Cycle(config, store, make_destination(config)).drainer()
+    outcome = retry_dead(store, drainer, keys, failures_before_ops_alert=config.alerts.failures_before_ops_alert)
+    for key in outcome.unknown:
+        click.echo(f"ddor: {key}: no dead alert with that key", err=True)
+    delivery = outcome.delivery
+    click.echo(
+        f"re-queued {len(outcome.requeued)}; sent {delivery.sent + delivery.reconciled}, dead {delivery.dead}, "
+        f"waiting {delivery.pending}",
+        err=True,
+    )
+    if outcome.problem:
+        click.echo(f"ddor: delivery: {outcome.problem}", err=True)
+    sys.exit(EXIT_FAILED if outcome.problem or outcome.unknown else 0)
 
 
 @cli.command()

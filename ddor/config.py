@@ -82,6 +82,8 @@ class SlackConfig:
     webhook_env: str = "SLACK_WEBHOOK_URL"
     max_attempts: int = 5
     min_seconds_between_posts: float = 1.0
+    give_up_after_hours: float = 24.0
+    timeout_seconds: float = 15.0
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from ddor.wiring import RUN_ID
 from monitor import alerts as build
 from monitor import sections
 from monitor.faults import crash_point
-from monitor.health import record_outcome
+from monitor.health import record_delivery, record_outcome
 from monitor.notify import Destination, Drainer, DrainResult
 from parsers.errors import ParseError
 from parsers.isolated import parse_isolated
@@ -207,6 +207,7 @@ class Cycle:
             self.config.slack.max_attempts,
             self.config.slack.min_seconds_between_posts,
             self.config.alerts.top_changes,
+            give_up_after=self.config.slack.give_up_after_hours * 3600,
         )
 
     def run(self) -> CycleResult:
@@ -244,6 +245,12 @@ class Cycle:
         crash_point("after-commit")
         try:
             result.delivery = self.drainer().drain()
+            # A dead alert fails the run (exit 1, so no heartbeat ping) like a failed crawl.
+            if problem := record_delivery(
+                self.store, result.delivery, run_id, self.config.alerts.failures_before_ops_alert
+            ):
+                result.outcome = "failed"
+                result.errors.append(f"delivery: {problem}")
         except Exception as exc:  # noqa: BLE001 — undelivered alerts stay in the outbox for the next run
             log.error("delivery failed: %s", exc, exc_info=self.verbose)
             result.outcome = "failed"

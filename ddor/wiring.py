@@ -34,10 +34,10 @@ def make_destination(config: Config, dry_run: bool = False, stream: TextIO | Non
         return DryRunDestination(out)
     token = os.environ.get(config.slack.token_env, "").strip()
     if token:
-        return SlackWebDestination(token, config.slack.api_url)
+        return SlackWebDestination(token, config.slack.api_url, config.slack.timeout_seconds)
     webhook = os.environ.get(config.slack.webhook_env, "").strip()
     if webhook:
-        return WebhookDestination(webhook)
+        return WebhookDestination(webhook, config.slack.timeout_seconds)
     return ConsoleDestination(out)
 
 

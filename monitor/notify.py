@@ -3,22 +3,36 @@
 The SDK's default retry handler re-sends after a connection reset and can double-post, so
 the WebClient is built with no retry handlers; we classify errors ourselves:
 
-* retryable (429 with ``Retry-After``, ``ratelimited``, ``service_unavailable``): wait, retry;
-* ambiguous (connection reset/timeout, 5xx, ``internal_error``, ``fatal_error``): Slack may
-  have posted; look for the alert key in ``conversations.history`` metadata before re-posting;
-* permanent (auth, channel, payload errors): dead at once, visible in ``ddor status``.
+* retryable (429 with ``Retry-After``, ``ratelimited``, ``service_unavailable``): Slack did not
+  post it; wait as told and retry. Rate limits never use up the attempt budget;
+* ambiguous (connection reset, timeout, 5xx, ``internal_error``, ``fatal_error``): Slack may
+  have posted it. The alert is *in doubt* until a history read (by the channel's ID, with the
+  alert key in the message metadata) says whether Slack has it; it is re-posted only when that
+  read says it is absent. A failed read is never taken as "absent": the read is retried with
+  backoff, and the doubt is kept in the outbox for the next drain;
+* permanent (auth, channel, payload errors): dead at once, visible in ``ddor status``; an
+  alert also dies when ``slack.give_up_after_hours`` pass without it being delivered.
 
-Each attempt is recorded (state ``sending``) before the call, so a crash between Slack's
-answer and our commit is reconciled the same way on the next drain.
+Claims: each drainer (``ddor crawl``, ``backfill --alert``, ``alert retry``, in any process)
+takes one alert at a time with one conditional UPDATE (pending → sending) and holds it under a
+lease it renews before each call to Slack. A claim whose drainer died (a process gone on this
+host, or a lapsed lease) is taken over, and its doubt resolved first. Each attempt is recorded
+(in doubt) before the call, so a crash between Slack's answer and our commit is reconciled the
+same way on the next drain.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
+import os
+import re
+import socket
 import sys
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TextIO
 
@@ -26,6 +40,7 @@ from slack_sdk import WebClient, WebhookClient
 from slack_sdk.errors import SlackApiError
 
 from monitor.faults import crash_point
+from monitor.health import record_delivery
 from monitor.render import render_console, render_slack
 from storage.store import OutboxAlert, Store
 
@@ -52,6 +67,10 @@ PERMANENT = {
 }
 RETRYABLE = {"ratelimited", "service_unavailable", "request_timeout"}
 METADATA_EVENT = "ddor_alert"
+# A Slack conversation ID (public C…, private G…, direct D…), as opposed to a "#name".
+CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
+# History pages read before giving up on finding an alert (never read as "absent").
+MAX_HISTORY_PAGES = 20
 
 
 class DeliveryError(Exception):
@@ -62,13 +81,29 @@ class DeliveryError(Exception):
         self.retry_after = retry_after
 
 
+@dataclass(frozen=True)
+class Posted:
+    """Slack's answer to a post: the message's ``ts`` and the channel's ID (None when the
+    destination does not say, as the console and webhooks do not)."""
+
+    ts: str | None
+    channel_id: str | None = None
+
+
 class Destination(Protocol):
     name: str
     can_reconcile: bool
 
-    def post(self, alert: OutboxAlert, message: dict[str, Any], channel: str, thread_ts: str | None) -> str | None: ...
+    def post(self, alert: OutboxAlert, message: dict[str, Any], channel: str, thread_ts: str | None) -> Posted: ...
 
-    def find(self, channel: str, key: str, oldest: float) -> str | None: ...
+    def find(self, channel_id: str, key: str, oldest: float, thread_ts: str | None = None) -> str | None:
+        """The ts of the message carrying ``key``, or None when the whole window was read and
+        it is not there; raises DeliveryError when that cannot be told."""
+        ...
+
+    def resolve_channel(self, channel: str) -> str:
+        """The ID of a channel given by name."""
+        ...
 
     def reply(self, channel: str, thread_ts: str, text: str) -> None: ...
 
@@ -79,13 +114,16 @@ class ConsoleDestination:
     name: str = "console"
     can_reconcile: bool = False
 
-    def post(self, alert: OutboxAlert, message: dict[str, Any], channel: str, thread_ts: str | None) -> str | None:
+    def post(self, alert: OutboxAlert, message: dict[str, Any], channel: str, thread_ts: str | None) -> Posted:
         self.stream.write(f"\n[{alert.kind} → {channel}]\n{render_console(alert.payload)}\n")
         self.stream.flush()
+        return Posted(None)
+
+    def find(self, channel_id: str, key: str, oldest: float, thread_ts: str | None = None) -> str | None:
         return None
 
-    def find(self, channel: str, key: str, oldest: float) -> str | None:
-        return None
+    def resolve_channel(self, channel: str) -> str:
+        return channel
 
     def reply(self, channel: str, thread_ts: str, text: str) -> None:
         return None
@@ -97,7 +135,7 @@ class DryRunDestination(ConsoleDestination):
 
     name: str = "dry-run"
 
-    def post(self, alert: OutboxAlert, message: dict[str, Any], channel: str, thread_ts: str | None) -> str | None:
+    def post(self, alert: OutboxAlert, message: dict[str, Any], channel: str, thread_ts: str | None) -> Posted:
         body = {
             "channel": channel,
             "text": message["text"],
@@ -106,7 +144,7 @@ class DryRunDestination(ConsoleDestination):
             "metadata": _metadata(alert.key),
         }
         self.stream.write(json.dumps(body, indent=2, ensure_ascii=False) + "\n")
-        return None
+        return Posted(None)
 
 
 def _metadata(key: str) -> dict[str, Any]:
@@ -129,15 +167,30 @@ def classify_api_error(exc: SlackApiError) -> DeliveryError:
     return DeliveryError(error or f"HTTP {status}", "permanent")
 
 
+def _connection_error(exc: BaseException, outcome: str) -> DeliveryError:
+    # The type only: an exception's text can carry a URL, and a webhook's URL is its secret.
+    return DeliveryError(f"connection error: {type(exc).__name__}", outcome)
+
+
+def _post_connection_error(exc: BaseException) -> DeliveryError:
+    """A refused connection or an unknown host never reached Slack: nothing can have been
+    posted. Anything else (reset, timeout) may have been."""
+    reason = getattr(exc, "reason", exc)  # urllib wraps the socket error in URLError
+    if isinstance(reason, ConnectionRefusedError | socket.gaierror):
+        return DeliveryError(f"connection error: {type(reason).__name__}", "retryable")
+    return _connection_error(exc, "ambiguous")
+
+
 class SlackWebDestination:
     name = "slack"
     can_reconcile = True
 
     def __init__(self, token: str, base_url: str, timeout: float = 15.0) -> None:
         # retry_handlers=[]: the SDK's connection-error retry could post a message twice.
-        self.client = WebClient(token=token, base_url=base_url, timeout=int(timeout), retry_handlers=[])
+        # The SDK hands timeout to urlopen, which takes fractions of a second too.
+        self.client = WebClient(token=token, base_url=base_url, timeout=timeout, retry_handlers=[])  # type: ignore[arg-type]
 
-    def post(self, alert: OutboxAlert, message: dict[str, Any], channel: str, thread_ts: str | None) -> str | None:
+    def post(self, alert: OutboxAlert, message: dict[str, Any], channel: str, thread_ts: str | None) -> Posted:
         try:
             response = self.client.chat_postMessage(
                 channel=channel,
@@ -152,16 +205,29 @@ class SlackWebDestination:
         except SlackApiError as exc:
             raise classify_api_error(exc) from None
         except (OSError, TimeoutError) as exc:  # URLError, resets, timeouts are OSErrors
-            raise DeliveryError(f"connection error: {type(exc).__name__}", "ambiguous") from None
-        return str(response.get("ts"))
+            raise _post_connection_error(exc) from None
+        channel_id = response.get("channel")
+        return Posted(str(response.get("ts")), str(channel_id) if channel_id else None)
 
-    def find(self, channel: str, key: str, oldest: float) -> str | None:
+    def find(self, channel_id: str, key: str, oldest: float, thread_ts: str | None = None) -> str | None:
+        # A reply that is not broadcast is absent from conversations.history: read its thread.
         try:
             cursor = None
-            for _ in range(10):
-                response = self.client.conversations_history(
-                    channel=channel, oldest=f"{oldest:.6f}", include_all_metadata=True, limit=200, cursor=cursor
-                )
+            for _ in range(MAX_HISTORY_PAGES):
+                window = f"{oldest:.6f}"
+                if thread_ts:
+                    response = self.client.conversations_replies(
+                        channel=channel_id,
+                        ts=thread_ts,
+                        oldest=window,
+                        include_all_metadata=True,
+                        limit=200,
+                        cursor=cursor,
+                    )
+                else:
+                    response = self.client.conversations_history(
+                        channel=channel_id, oldest=window, include_all_metadata=True, limit=200, cursor=cursor
+                    )
                 messages: list[dict[str, Any]] = response.get("messages", [])
                 for message in messages:
                     payload = (message.get("metadata") or {}).get("event_payload") or {}
@@ -173,8 +239,29 @@ class SlackWebDestination:
         except SlackApiError as exc:
             raise classify_api_error(exc) from None
         except (OSError, TimeoutError) as exc:
-            raise DeliveryError(f"connection error: {type(exc).__name__}", "retryable") from None
-        return None
+            raise _connection_error(exc, "retryable") from None
+        raise DeliveryError(f"history longer than {MAX_HISTORY_PAGES} pages; cannot tell", "retryable")
+
+    def resolve_channel(self, channel: str) -> str:
+        wanted = channel.lstrip("#")
+        try:
+            cursor = None
+            for _ in range(MAX_HISTORY_PAGES):
+                response = self.client.conversations_list(
+                    types="public_channel,private_channel", exclude_archived=True, limit=200, cursor=cursor
+                )
+                listed: list[dict[str, Any]] = response.get("channels", [])
+                for entry in listed:
+                    if entry.get("name") == wanted:
+                        return str(entry["id"])
+                cursor = (response.get("response_metadata") or {}).get("next_cursor")
+                if not cursor:
+                    break
+        except SlackApiError as exc:
+            raise classify_api_error(exc) from None
+        except (OSError, TimeoutError) as exc:
+            raise _connection_error(exc, "retryable") from None
+        raise DeliveryError(f"conversations.list has no channel named {channel}", "permanent")
 
     def reply(self, channel: str, thread_ts: str, text: str) -> None:
         self.client.chat_postMessage(
@@ -194,18 +281,17 @@ class WebhookDestination:
     can_reconcile = False
 
     def __init__(self, url: str, timeout: float = 15.0) -> None:
-        self.client = WebhookClient(url, timeout=int(timeout), retry_handlers=[])
+        self.client = WebhookClient(url, timeout=timeout, retry_handlers=[])  # type: ignore[arg-type]
 
-    def post(self, alert: OutboxAlert, message: dict[str, Any], channel: str, thread_ts: str | None) -> str | None:
+    def post(self, alert: OutboxAlert, message: dict[str, Any], channel: str, thread_ts: str | None) -> Posted:
         try:
             response = self.client.send(
                 text=message["text"], blocks=message["blocks"], unfurl_links=False, unfurl_media=False
             )
         except (OSError, TimeoutError) as exc:
-            # The exception text can carry the URL, which is itself the secret.
-            raise DeliveryError(f"connection error: {type(exc).__name__}", "ambiguous") from None
+            raise _post_connection_error(exc) from None
         if response.status_code == 200:
-            return None
+            return Posted(None)
         body = str(response.body)[:100]
         if response.status_code == 429:
             retry = response.headers.get("Retry-After") or response.headers.get("retry-after")
@@ -213,8 +299,11 @@ class WebhookDestination:
         outcome = "ambiguous" if response.status_code >= 500 else "permanent"
         raise DeliveryError(f"HTTP {response.status_code} {body}", outcome)
 
-    def find(self, channel: str, key: str, oldest: float) -> str | None:
+    def find(self, channel_id: str, key: str, oldest: float, thread_ts: str | None = None) -> str | None:
         return None
+
+    def resolve_channel(self, channel: str) -> str:
+        return channel
 
     def reply(self, channel: str, thread_ts: str, text: str) -> None:
         return None
@@ -224,8 +313,41 @@ class WebhookDestination:
 class DrainResult:
     sent: int = 0
     dead: int = 0
-    pending: int = 0
+    pending: int = 0  # left for a later drain after failures (not dead: still within its time budget)
     reconciled: int = 0
+    deferred: int = 0  # a thread reply whose parent was still on its way
+    lost: int = 0  # another drainer took the claim over (this one overran its lease)
+    printed: int = 0  # --dry-run: shown, not sent
+
+
+class _ClaimLost(Exception):
+    """Another drainer holds the alert now; this one must not touch it again."""
+
+
+def drainer_identity() -> str:
+    """host:pid:token — unique per drainer, and tells another drainer on this host whether
+    the process holding a claim still lives."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def owner_is_gone(owner: str) -> bool:
+    """True when ``owner``'s process is known to be dead: on this host, and no such pid.
+    Elsewhere (or unsure) its claim is only taken over when its lease lapses."""
+    host, _, rest = owner.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # EPERM: alive, someone else's
+        return False
+    return False
+
+
+def backoff(failures: int) -> float:
+    return min(2.0**failures, 30.0)
 
 
 @dataclass
@@ -234,13 +356,20 @@ class Drainer:
     destination: Destination
     channel: str
     ops_channel: str
-    max_attempts: int = 5
+    max_attempts: int = 5  # ambiguous or failed posts per alert per drain, then it waits for the next drain
     min_interval: float = 1.0
     top_changes: int = 12
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.time
-    max_wait: float = 120.0
+    max_wait: float = 120.0  # longest single wait in a drain (a longer Retry-After: the next drain)
+    give_up_after: float = 24 * 3600.0  # slack.give_up_after_hours: undelivered this long → dead
+    lease_seconds: float = 600.0  # must outlast one Slack call plus one wait
+    read_attempts: int = 5  # history reads per doubt per drain before leaving it for the next drain
+    max_rate_limited: int = 30  # 429s per alert per drain before leaving it for the next drain
+    retry_later: float = 60.0  # an alert left for later is not claimed again before this
+    owner: str = field(default_factory=drainer_identity)
     _last_post: dict[str, float] = field(default_factory=dict)
+    _channel_ids: dict[str, str] = field(default_factory=dict)
 
     def drain(self) -> DrainResult:
         result = DrainResult()
@@ -249,12 +378,31 @@ class Drainer:
             for alert in self.store.alerts(states=("pending", "sending")):
                 message = render_slack(alert.payload, self.top_changes)
                 self.destination.post(alert, message, alert.channel or self._channel(alert), None)
-                result.pending += 1
+                result.printed += 1
             return result
-        for alert in self.store.alerts(states=("pending", "sending")):
-            outcome = self._deliver(alert)
+        # One claim at a time, from the database: never from a list read before other
+        # drainers (or this one) changed it.
+        while True:
+            claimed = self.store.claim_next_alert(self.owner, self._now(), self.lease_seconds, owner_is_gone)
+            if claimed is None:
+                return result
+            try:
+                outcome = self._deliver(claimed)
+            except _ClaimLost:
+                log.warning("alert %s: another drainer took it over; leaving it", claimed.key)
+                outcome = "lost"
+            except BaseException:
+                # Leave it for the next drain, its doubt intact (a crash would do the same, later).
+                self.store.release_alert(claimed.id, self.owner, "drain interrupted", None)
+                raise
             setattr(result, outcome, getattr(result, outcome) + 1)
-        return result
+            if outcome == "pending":
+                # Slack is failing or rate limiting: the rest waits for the next drain rather
+                # than each alert spending its own retries and waits on the same outage.
+                return result
+
+    def _now(self) -> dt.datetime:
+        return dt.datetime.fromtimestamp(self.clock(), dt.UTC)
 
     def _channel(self, alert: OutboxAlert) -> str:
         if route_channel := alert.payload.get("channel"):  # a desk's route digest (monitor/alerts.py)
@@ -267,6 +415,10 @@ class Drainer:
         parent = self.store.alert_by_key(alert.thread_key)
         return parent.slack_ts if parent and parent.state == "sent" else None
 
+    def _parent_on_its_way(self, alert: OutboxAlert) -> bool:
+        parent = self.store.alert_by_key(alert.thread_key) if alert.thread_key else None
+        return parent is not None and parent.state in ("pending", "sending")
+
     def _throttle(self, channel: str) -> None:
         last = self._last_post.get(channel)
         if last is not None:
@@ -275,52 +427,142 @@ class Drainer:
                 self.sleep(wait)
         self._last_post[channel] = self.clock()
 
+    def _renew(self, alert: OutboxAlert) -> None:
+        if not self.store.renew_claim(alert.id, self.owner, self._now() + dt.timedelta(seconds=self.lease_seconds)):
+            raise _ClaimLost(alert.key)
+
+    def _out_of_time(self, first_attempt: dt.datetime | None) -> bool:
+        return first_attempt is not None and (self._now() - first_attempt).total_seconds() >= self.give_up_after
+
+    def _dead(self, alert: OutboxAlert, reason: str, in_doubt: bool) -> str:
+        log.error("alert %s is dead: %s", alert.key, reason)
+        if not self.store.mark_failed(alert.id, reason, dead=True, owner=self.owner, in_doubt=in_doubt):
+            raise _ClaimLost(alert.key)
+        return "dead"
+
+    def _later(self, alert: OutboxAlert, reason: str, wait: float | None = None) -> str:
+        """Not delivered in this drain, not dead either: the next drain carries on."""
+        not_before = self._now() + dt.timedelta(seconds=max(wait or 0.0, self.retry_later))
+        log.warning("alert %s left for a later drain: %s", alert.key, reason)
+        channel_id = self._channel_ids.get(alert.channel or self._channel(alert))
+        if not self.store.release_alert(alert.id, self.owner, reason, not_before, channel_id):
+            raise _ClaimLost(alert.key)
+        return "pending"
+
+    def _channel_id(self, channel: str) -> str:
+        """The channel's ID, which history reads need (Slack refuses a name there): the channel
+        itself when it is an ID, else the one a post answered with, else conversations.list."""
+        if CHANNEL_ID.match(channel):
+            return channel
+        if channel not in self._channel_ids:
+            known = self.store.known_channel_id(channel) or self.destination.resolve_channel(channel)
+            self._channel_ids[channel] = known
+        return self._channel_ids[channel]
+
+    def _look_up(self, alert: OutboxAlert, channel: str, thread_ts: str | None) -> tuple[str, str | None]:
+        """Whether Slack has the alert: ("found", ts), ("absent", None), ("unknown", why) after
+        reads that kept failing, or ("refused", why) when Slack will not let us read."""
+        # The message cannot predate its alert; a minute covers clocks that disagree.
+        created = alert.created_at or (self._now() - dt.timedelta(days=7))
+        oldest = created.timestamp() - 60
+        failures = rate_limited = 0
+        while True:
+            try:
+                self._renew(alert)
+                channel_id = self._channel_id(channel)
+                found = self.destination.find(channel_id, alert.key, oldest, thread_ts)
+                if not found and thread_ts:
+                    # An earlier attempt may have gone out before the parent had a ts, top-level.
+                    found = self.destination.find(channel_id, alert.key, oldest, None)
+            except DeliveryError as exc:
+                if exc.outcome == "permanent":
+                    return "refused", exc.reason
+                if exc.retry_after is not None and rate_limited < self.max_rate_limited:
+                    rate_limited += 1
+                    if exc.retry_after <= self.max_wait:
+                        self.sleep(exc.retry_after)
+                        continue
+                failures += 1
+                if failures >= self.read_attempts:
+                    return "unknown", exc.reason
+                log.warning("alert %s: history read failed (%s); retrying", alert.key, exc.reason)
+                self.sleep(backoff(failures))
+                continue
+            return ("found", found) if found else ("absent", None)
+
     def _deliver(self, alert: OutboxAlert) -> str:
         channel = alert.channel or self._channel(alert)
+        if self._parent_on_its_way(alert):
+            # A reply posted before its parent has no thread to go in: wait for the parent
+            # (another drainer's, or one left for later), without claiming this one again at once.
+            not_before = self._now() + dt.timedelta(seconds=max(self.min_interval, 5.0))
+            if not self.store.release_alert(alert.id, self.owner, alert.last_error, not_before):
+                raise _ClaimLost(alert.key)
+            return "deferred"
         message = render_slack(alert.payload, self.top_changes)
-        attempts = alert.attempts
-        uncertain = alert.state == "sending"
+        thread_ts = self._thread_ts(alert)
+        in_doubt, first_attempt, last_error = alert.in_doubt, alert.first_attempt_at, alert.last_error
+        failures = rate_limited = 0
         while True:
-            if uncertain and self.destination.can_reconcile:
-                try:
-                    found = self.destination.find(channel, alert.key, self.clock() - 7 * 86400)
-                except DeliveryError as exc:
-                    found = None
-                    if exc.outcome == "permanent":
-                        self.store.mark_failed(alert.id, f"reconcile: {exc.reason}", dead=True)
-                        return "dead"
-                if found:
-                    self.store.mark_sent(alert.id, found)
-                    log.info("alert %s was already posted (ts %s); marked sent", alert.key, found)
+            if in_doubt and self.destination.can_reconcile:
+                verdict, detail = self._look_up(alert, channel, thread_ts)
+                if verdict == "found":
+                    if not self.store.mark_sent(alert.id, detail, self._channel_ids.get(channel), owner=self.owner):
+                        raise _ClaimLost(alert.key)
+                    log.info("alert %s was already posted (ts %s); marked sent", alert.key, detail)
+                    # Its details never went out: they follow only a post whose ts we recorded.
+                    self._post_thread(channel, detail, message, alert.payload)
                     return "reconciled"
-            if attempts >= self.max_attempts:
-                self.store.mark_failed(
-                    alert.id, f"gave up after {attempts} attempts: {alert.last_error or 'unknown'}", dead=True
+                if verdict == "refused":
+                    return self._dead(alert, f"cannot check whether Slack has it: {detail}", in_doubt=True)
+                if verdict == "unknown":
+                    reason = f"cannot check whether Slack has it yet: {detail}"
+                    if self._out_of_time(first_attempt):
+                        return self._dead(alert, f"gave up after {self.give_up_after / 3600:g} h: {reason}", True)
+                    return self._later(alert, reason)
+                self.store.set_in_doubt(alert.id, self.owner, False)
+                in_doubt = False
+            if self._out_of_time(first_attempt):
+                return self._dead(
+                    alert, f"gave up after {self.give_up_after / 3600:g} h: {last_error or 'unknown'}", in_doubt
                 )
-                return "dead"
+            if failures >= self.max_attempts:
+                return self._later(alert, f"{failures} failed attempts in this drain: {last_error}")
             self._throttle(channel)
-            self.store.claim_alert(alert.id, channel)
-            attempts += 1
+            lease = self._now() + dt.timedelta(seconds=self.lease_seconds)
+            if not self.store.record_attempt(alert.id, self.owner, channel, self._now(), lease):
+                raise _ClaimLost(alert.key)
+            first_attempt = first_attempt or self._now()
+            in_doubt = True
             try:
-                ts = self.destination.post(alert, message, channel, self._thread_ts(alert))
+                posted = self.destination.post(alert, message, channel, thread_ts)
             except DeliveryError as exc:
-                log.warning("alert %s attempt %d failed: %s (%s)", alert.key, attempts, exc.reason, exc.outcome)
+                last_error = exc.reason
+                log.warning("alert %s: post failed: %s (%s)", alert.key, exc.reason, exc.outcome)
                 if exc.outcome == "permanent":
-                    self.store.mark_failed(alert.id, exc.reason, dead=True)
-                    return "dead"
-                if attempts >= self.max_attempts:
-                    self.store.mark_failed(alert.id, f"gave up after {attempts} attempts: {exc.reason}", dead=True)
-                    return "dead"
-                uncertain = exc.outcome == "ambiguous"
-                if not uncertain:
-                    self.store.mark_failed(alert.id, exc.reason, dead=False)
-                wait = exc.retry_after if exc.retry_after is not None else min(2.0**attempts, 30.0)
-                self.sleep(min(wait, self.max_wait))
+                    return self._dead(alert, exc.reason, in_doubt=False)
+                if exc.outcome == "retryable":  # Slack refused it: nothing was posted
+                    self.store.set_in_doubt(alert.id, self.owner, False, exc.reason)
+                    in_doubt = False
+                    if exc.retry_after is not None:  # rate limited: wait as told, no attempt used
+                        rate_limited += 1
+                        if exc.retry_after > self.max_wait or rate_limited > self.max_rate_limited:
+                            return self._later(alert, exc.reason, exc.retry_after)
+                        self.sleep(exc.retry_after)
+                        continue
+                else:
+                    self.store.set_in_doubt(alert.id, self.owner, True, exc.reason)
+                failures += 1
+                if failures < self.max_attempts:  # else: no wait, the next drain carries on
+                    self.sleep(backoff(failures))
                 continue
             crash_point("after-accept")
-            self.store.mark_sent(alert.id, ts)
+            if posted.channel_id:
+                self._channel_ids[channel] = posted.channel_id
+            if not self.store.mark_sent(alert.id, posted.ts, posted.channel_id, owner=self.owner):
+                raise _ClaimLost(alert.key)
             crash_point("after-sent")
-            self._post_thread(channel, ts, message, alert.payload)
+            self._post_thread(channel, posted.ts, message, alert.payload)
             return "sent"
 
     def _post_thread(
@@ -351,3 +593,28 @@ class Drainer:
                 self.destination.reply(channel, ts, text)
             except Exception as exc:  # noqa: BLE001 — a failed reply must not undo the alert
                 log.warning("thread reply failed: %s", type(exc).__name__)
+
+
+@dataclass(frozen=True)
+class RetryOutcome:
+    requeued: list[str]
+    unknown: list[str]  # asked-for keys that are not dead alerts
+    delivery: DrainResult
+    problem: str | None  # delivery health after the drain; None when healthy
+
+
+def retry_dead(
+    store: Store, drainer: Drainer, keys: Sequence[str] = (), run_id: str = "", failures_before_ops_alert: int = 2
+) -> RetryOutcome:
+    """``ddor alert retry``: dead alerts (all, or ``keys``) back to pending with a fresh time
+    budget, then one drain — each delivered once, as usual (an alert that died in doubt is
+    looked up before any re-post) — and delivery health recorded from the result."""
+    requeued = store.requeue_dead(keys)
+    unknown = [key for key in keys if key not in requeued]
+    result = drainer.drain()
+    problem = record_delivery(store, result, run_id or f"retry-{uuid.uuid4().hex[:8]}", failures_before_ops_alert)
+    if problem is None:
+        # The ops note that delivery recovered, now rather than at the next cycle.
+        note = drainer.drain()
+        result = DrainResult(**{name: getattr(result, name) + getattr(note, name) for name in vars(result)})
+    return RetryOutcome(requeued, unknown, result, problem)

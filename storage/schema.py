@@ -10,6 +10,7 @@ from sqlalchemy import (
     Column,
     Connection,
     DateTime,
+    DefaultClause,
     ForeignKey,
     Integer,
     MetaData,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     UniqueConstraint,
     inspect,
     select,
+    update,
 )
 
 metadata = MetaData()
@@ -152,6 +154,19 @@ alerts = Table(
     Column("slack_ts", String(40)),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("sent_at", DateTime(timezone=True)),
+    # Migration 2: claims with a lease, doubt kept across drains, the give-up budget, backoff.
+    Column("claimed_by", String(200), comment="the drainer (host:pid:token) holding a sending alert"),
+    Column("lease_until", DateTime(timezone=True), comment="a sending alert's claim lapses after this"),
+    Column(
+        "in_doubt",
+        Integer,
+        nullable=False,
+        server_default="0",
+        comment="1 while Slack may hold a post we have not confirmed (checked before any re-post)",
+    ),
+    Column("first_attempt_at", DateTime(timezone=True), comment="start of slack.give_up_after_hours"),
+    Column("next_attempt_at", DateTime(timezone=True), comment="not claimed again before this (backoff)"),
+    Column("channel_id", String(40), comment="Slack's ID of the channel, for reading its history"),
     comment="the outbox: written with the data that caused it, drained in id order",
 )
 runs = Table(
@@ -170,7 +185,7 @@ runs = Table(
 health = Table(
     "health",
     metadata,
-    Column("check_name", String(40), primary_key=True, comment="crawl | parse"),
+    Column("check_name", String(40), primary_key=True, comment="crawl | parse | delivery"),
     Column("consecutive_failures", Integer, nullable=False),
     Column("alerting", Integer, nullable=False, comment="1 while an ops alert is open"),
     Column("last_error", Text),
@@ -217,11 +232,31 @@ def _widen_counts_v3(connection: Connection) -> None:
             connection.exec_driver_sql(f"ALTER TABLE {table} ALTER COLUMN {column} TYPE BIGINT")
 
 
+def _outbox_claims_v4(connection: Connection) -> None:
+    """The outbox columns for atomic claims and doubt (see the alerts table). A store created
+    since has them from migration 1's create_all; an older one gets them here."""
+    present = {column["name"] for column in inspect(connection).get_columns("alerts")}
+    preparer = connection.dialect.identifier_preparer
+    for column in alerts.columns:
+        if column.name in present:
+            continue
+        kind = column.type.compile(dialect=connection.dialect)
+        default = f" DEFAULT {column.server_default.arg}" if isinstance(column.server_default, DefaultClause) else ""
+        required = "" if column.nullable else " NOT NULL"
+        connection.exec_driver_sql(
+            f"ALTER TABLE alerts ADD COLUMN {preparer.quote(column.name)} {kind}{default}{required}"
+        )
+        if column.name == "in_doubt":
+            # A v1 row left in 'sending' is an attempt whose answer was never recorded.
+            connection.execute(update(alerts).where(alerts.c.state == "sending").values(in_doubt=1))
+
+
 # Append new migrations; never edit a released one.
 MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [
     (1, _create_v1),
     (2, _add_withdrawn_v2),
     (3, _widen_counts_v3),
+    (4, _outbox_claims_v4),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -3,6 +3,12 @@
 It keeps a ledger of every accepted message, enforces the documented limits (50 blocks,
 3,000 characters a section, 150 a header, 40,000 of text) and can be told to misbehave:
 ``fail(method, ...)`` queues faults consumed one per call.
+
+It is as strict as Slack where Slack refuses: each channel has an ID (``C…``, made when a
+channel name is first posted to, or listed in ``channels``); ``chat.postMessage`` takes a name
+or an ID and answers with the ID; ``conversations.history`` and ``conversations.replies`` take
+only an ID (a name is ``channel_not_found``), return message metadata only with
+``include_all_metadata``, and history leaves out thread replies that were not broadcast.
 """
 
 from __future__ import annotations
@@ -22,6 +28,8 @@ class Fault:
     error: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     reset_after_accept: bool = False  # store the message, then drop the connection
+    reset_before_accept: bool = False  # drop the connection; nothing is stored
+    delay: float = 0.0  # store the message, then answer this many seconds later
 
 
 @dataclass
@@ -33,6 +41,9 @@ class FakeSlack:
     calls: list[tuple[str, float]] = field(default_factory=list)
     faults: dict[str, list[Fault]] = field(default_factory=dict)
     violations: list[str] = field(default_factory=list)
+    channels: dict[str, str] = field(default_factory=dict)  # name (without '#') → ID
+    latency: float = 0.0  # every chat.postMessage takes this long before it is recorded
+    _stopping: threading.Event = field(default_factory=threading.Event)
     _server: ThreadingHTTPServer | None = None
     _counter: int = 0
     _pending_files: dict[str, bytes] = field(default_factory=dict)
@@ -60,6 +71,50 @@ class FakeSlack:
 
     def alert_keys(self) -> list[str]:
         return [m["metadata"]["event_payload"]["alert_key"] for m in self.alerts()]
+
+    def channel_id(self, channel: str, create: bool = False) -> str | None:
+        """The ID for a name (``#x`` or ``x``) or an ID; a name never seen gets one when
+        ``create`` (the channel exists in the workspace once someone posts to it)."""
+        if channel in self.channels.values():
+            return channel
+        name = channel.lstrip("#")
+        with self._lock:
+            if name not in self.channels and create:
+                self.channels[name] = f"C{len(self.channels) + 1:08d}"
+            return self.channels.get(name)
+
+    def _read(self, data: dict[str, Any], replies_to: str | None) -> dict[str, Any]:
+        """conversations.history (``replies_to`` None) or .replies, as Slack answers them."""
+        channel = data.get("channel") or ""
+        if channel not in self.channels.values():
+            return {"ok": False, "error": "channel_not_found"}
+        oldest = float(data.get("oldest") or 0)
+        with_metadata = str(data.get("include_all_metadata", "")).lower() in ("1", "true")
+        found = []
+        for message in reversed(self.ledger):
+            if message["channel_id"] != channel or float(message["ts"]) < oldest:
+                continue
+            thread = message.get("thread_ts")
+            if replies_to is None and thread and not message.get("reply_broadcast"):
+                continue
+            if replies_to is not None and replies_to not in (thread, message["ts"]):
+                continue
+            entry = {"ts": message["ts"], "text": message.get("text")}
+            if thread:
+                entry["thread_ts"] = thread
+            if with_metadata and message.get("metadata"):
+                entry["metadata"] = message["metadata"]
+            found.append(entry)
+        start = int(data.get("cursor") or 0)
+        limit = int(data.get("limit") or 100)
+        page = found[start : start + limit]
+        more = start + limit < len(found)
+        return {
+            "ok": True,
+            "messages": page,
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
 
     def _check_limits(self, message: dict[str, Any]) -> None:
         blocks = message.get("blocks") or []
@@ -89,7 +144,8 @@ class FakeSlack:
             def _body(self) -> dict[str, Any]:
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
                 if self.headers.get("Content-Type", "").startswith("application/json"):
-                    return json.loads(raw or "{}")
+                    body: dict[str, Any] = json.loads(raw or "{}")
+                    return body
                 return {k: v[0] for k, v in parse_qs(raw).items()}
 
             def _reply(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
@@ -119,7 +175,15 @@ class FakeSlack:
                 with fake._lock:
                     fake.calls.append((method, time.time()))
                     fault = fake.faults.get(method, []).pop(0) if fake.faults.get(method) else None
-                if fault and not fault.reset_after_accept:
+                if method == "chat.postMessage":
+                    fake.channel_id(str(data.get("channel") or ""), create=True)
+                    if fake.latency:
+                        fake._stopping.wait(fake.latency)
+                if fault and fault.reset_before_accept:
+                    self.close_connection = True
+                    self.connection.shutdown(2)
+                    return
+                if fault and not (fault.reset_after_accept or fault.delay):
                     if method == "webhook":
                         self._reply(fault.status, (fault.error or "error").encode(), fault.headers)
                     else:
@@ -140,12 +204,15 @@ class FakeSlack:
                         fake._counter += 1
                         ts = f"{int(time.time())}.{fake._counter:06d}"
                     fake._check_limits(data)
-                    fake.ledger.append({**data, "ts": ts, "at": time.time()})
+                    channel_id = fake.channel_id(str(data.get("channel") or ""))
+                    fake.ledger.append({**data, "ts": ts, "at": time.time(), "channel_id": channel_id})
                     if fault and fault.reset_after_accept:
                         self.close_connection = True
                         self.connection.shutdown(2)
                         return
-                    self._reply(200, {"ok": True, "channel": data.get("channel"), "ts": ts})
+                    if fault and fault.delay and fake._stopping.wait(fault.delay):
+                        return  # stopped while the answer was still "on its way"
+                    self._reply(200, {"ok": True, "channel": channel_id, "ts": ts})
                     return
                 if method == "files.getUploadURLExternal":
                     with fake._lock:
@@ -170,13 +237,14 @@ class FakeSlack:
                     self._reply(200, {"ok": True, "files": []})
                     return
                 if method == "conversations.history":
-                    channel = data.get("channel")
-                    messages = [
-                        {"ts": m["ts"], "text": m.get("text"), "metadata": m.get("metadata")}
-                        for m in reversed(fake.ledger)
-                        if m.get("channel") == channel
-                    ]
-                    self._reply(200, {"ok": True, "messages": messages, "has_more": False})
+                    self._reply(200, fake._read(data, None))
+                    return
+                if method == "conversations.replies":
+                    self._reply(200, fake._read(data, str(data.get("ts") or "")))
+                    return
+                if method == "conversations.list":
+                    listed = [{"id": cid, "name": name, "is_channel": True} for name, cid in fake.channels.items()]
+                    self._reply(200, {"ok": True, "channels": listed, "response_metadata": {"next_cursor": ""}})
                     return
                 self._reply(200, {"ok": False, "error": "unknown_method"})
 
@@ -186,6 +254,7 @@ class FakeSlack:
         return self
 
     def stop(self) -> None:
+        self._stopping.set()
         if self._server:
             self._server.shutdown()
             self._server.server_close()

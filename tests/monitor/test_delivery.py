@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import multiprocessing
+import multiprocessing.synchronize
+import os
+import socket
 from pathlib import Path
 
 import pytest
 
-from monitor.notify import Drainer, SlackWebDestination, WebhookDestination
+from monitor.notify import Drainer, SlackWebDestination, WebhookDestination, drainer_identity, owner_is_gone
 from storage import NewAlert, Store
 from tests.conftest import storage_url
 from tests.fakes.slack import FakeSlack, Fault
@@ -24,16 +29,36 @@ def store(tmp_path: Path) -> Store:
     return result
 
 
-def drainer(store: Store, slack: FakeSlack, token: str | None = None, sleeps: list[float] | None = None) -> Drainer:
-    import time
+class FakeClock:
+    """Time that moves only when the drainer sleeps (or a test says so): no real waiting."""
 
-    def sleep(seconds: float) -> None:
-        if sleeps is not None:
-            sleeps.append(seconds)
-        time.sleep(seconds)
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+        self.sleeps: list[float] = []
 
-    destination = SlackWebDestination(token or slack.token, slack.base_url)
-    return Drainer(store, destination, "#ddor-alerts", "#ddor-ops", max_attempts=4, min_interval=0.0, sleep=sleep)
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def drainer(
+    store: Store, slack: FakeSlack, token: str | None = None, clock: FakeClock | None = None, timeout: float = 5.0
+) -> Drainer:
+    clock = clock or FakeClock()
+    destination = SlackWebDestination(token or slack.token, slack.base_url, timeout=timeout)
+    return Drainer(
+        store,
+        destination,
+        "#ddor-alerts",
+        "#ddor-ops",
+        max_attempts=4,
+        min_interval=0.0,
+        sleep=clock.sleep,
+        clock=clock,
+    )
 
 
 def queue(store: Store, *alerts: NewAlert) -> None:
@@ -44,16 +69,16 @@ def queue(store: Store, *alerts: NewAlert) -> None:
 def test_429_with_retry_after_is_honoured_then_sent_once(store: Store, slack: FakeSlack) -> None:
     slack.fail("chat.postMessage", Fault(status=429, error="ratelimited", headers={"Retry-After": "2"}))
     queue(store, _note("n1"))
-    result = drainer(store, slack).drain()
+    clock = FakeClock()
+    result = drainer(store, slack, clock=clock).drain()
     assert result.sent == 1 and slack.alert_keys() == ["n1"]
-    attempts = [at for method, at in slack.calls if method == "chat.postMessage"]
-    assert attempts[1] - attempts[0] >= 2.0
+    assert clock.sleeps == [2.0]
 
 
 def test_three_500s_then_ok_posts_once(store: Store, slack: FakeSlack) -> None:
     slack.fail("chat.postMessage", *[Fault(status=500, error="internal_error")] * 3)
     queue(store, _note("n2"))
-    assert drainer(store, slack, sleeps=[]).drain().sent == 1
+    assert drainer(store, slack).drain().sent == 1
     assert slack.alert_keys() == ["n2"]
 
 
@@ -157,3 +182,271 @@ def test_posts_to_one_channel_are_at_least_a_second_apart(store: Store, slack: F
     Drainer(store, destination, "#ddor-alerts", "#ddor-ops", min_interval=1.0).drain()
     stamps = [m["at"] for m in slack.ledger]
     assert len(stamps) == 3 and all(b - a >= 0.95 for a, b in zip(stamps, stamps[1:], strict=False))
+
+
+# --- issue #15: doubt is resolved, never guessed -------------------------------------------
+
+SLACK_HICCUPS = {
+    "a 500": {"chat.postMessage": [Fault(status=500, error="internal_error")]},
+    "a reset before the message is recorded": {"chat.postMessage": [Fault(reset_before_accept=True)]},
+    "a dropped answer, then a failed history read": {
+        "chat.postMessage": [Fault(reset_after_accept=True)],
+        "conversations.history": [Fault(status=500, error="internal_error")],
+    },
+    "five 429s": {
+        "chat.postMessage": [Fault(status=429, error="ratelimited", headers={"Retry-After": "1"})] * 5,
+    },
+    "an answer after 20 s": {"chat.postMessage": [Fault(delay=20.0)]},
+}
+
+
+@pytest.mark.parametrize("hiccup", list(SLACK_HICCUPS))
+def test_one_slack_hiccup_gives_exactly_one_message_and_no_dead_alert(
+    store: Store, slack: FakeSlack, hiccup: str
+) -> None:
+    for method, faults in SLACK_HICCUPS[hiccup].items():
+        slack.fail(method, *faults)
+    queue(store, _note("h1"))
+    # The client gives up long before the slow answer comes (the fake is told to stop waiting).
+    result = drainer(store, slack, timeout=0.5).drain()
+    assert slack.alert_keys() == ["h1"]
+    assert result.dead == 0 and result.sent + result.reconciled == 1
+    alert = store.alert_by_key("h1")
+    assert alert is not None and alert.state == "sent" and alert.slack_ts == slack.ledger[0]["ts"]
+    assert not alert.in_doubt
+    assert all(not faults for faults in slack.faults.values()), "every injected fault was met"
+
+
+def test_five_429s_wait_as_told_and_use_no_attempt(store: Store, slack: FakeSlack) -> None:
+    slack.fail("chat.postMessage", *[Fault(status=429, error="ratelimited", headers={"Retry-After": "1"})] * 5)
+    queue(store, _note("r1"))
+    clock = FakeClock()
+    result = drainer(store, slack, clock=clock).drain()  # max_attempts=4 < 5 rate limits
+    assert result.sent == 1 and clock.sleeps == [1.0] * 5
+    # Refused posts are not in doubt: no history read was needed.
+    assert [m for m, _ in slack.calls].count("conversations.history") == 0
+
+
+def test_history_is_read_by_channel_id_never_by_name(slack: FakeSlack) -> None:
+    from slack_sdk import WebClient
+    from slack_sdk.errors import SlackApiError
+
+    client = WebClient(token=slack.token, base_url=slack.base_url, retry_handlers=[])
+    posted = client.chat_postMessage(channel="#ddor-alerts", text="x")
+    with pytest.raises(SlackApiError) as history:
+        client.conversations_history(channel="#ddor-alerts")
+    with pytest.raises(SlackApiError) as replies:
+        client.conversations_replies(channel="#ddor-alerts", ts=posted["ts"])
+    assert history.value.response["error"] == replies.value.response["error"] == "channel_not_found"
+    assert client.conversations_history(channel=posted["channel"])["messages"][0]["ts"] == posted["ts"]
+
+
+def test_the_channel_id_comes_from_the_first_post_and_is_kept(store: Store, slack: FakeSlack) -> None:
+    queue(store, _note("c1"))
+    drainer(store, slack).drain()
+    sent = store.alert_by_key("c1")
+    assert sent is not None and sent.channel_id == slack.channel_id("#ddor-alerts")
+    # A later doubt reads the history by that ID without asking conversations.list.
+    slack.fail("chat.postMessage", Fault(reset_after_accept=True))
+    queue(store, _note("c2"))
+    assert drainer(store, slack).drain().reconciled == 1
+    methods = [m for m, _ in slack.calls]
+    assert "conversations.list" not in methods and methods.count("conversations.history") == 1
+    assert slack.alert_keys() == ["c1", "c2"]
+
+
+def test_a_failed_history_read_is_never_taken_as_absent(store: Store, slack: FakeSlack) -> None:
+    slack.fail("chat.postMessage", Fault(reset_after_accept=True))
+    slack.fail("conversations.history", *[Fault(status=500, error="internal_error")] * 5)
+    queue(store, _note("d1"))
+    clock = FakeClock()
+    first = drainer(store, slack, clock=clock).drain()
+    assert first.pending == 1 and first.dead == 0
+    alert = store.alert_by_key("d1")
+    assert alert is not None and alert.state == "pending" and alert.in_doubt
+    assert "cannot check whether Slack has it" in (alert.last_error or "")
+    assert slack.alert_keys() == ["d1"], "not re-posted while in doubt"
+    # The next drain (a minute later, when the backoff allows) reads again and finds it.
+    assert drainer(store, slack, clock=clock).drain().pending == 0
+    clock.now += 120
+    assert drainer(store, slack, clock=clock).drain().reconciled == 1
+    assert slack.alert_keys() == ["d1"]
+
+
+def test_an_alert_dies_only_after_the_time_budget_never_after_seconds(store: Store, slack: FakeSlack) -> None:
+    slack.fail("chat.postMessage", *[Fault(status=500, error="internal_error")] * 40)
+    queue(store, _note("b1"))
+    clock = FakeClock()
+    for _ in range(3):  # three runs over a few hours: left for later each time, never dead
+        result = drainer(store, slack, clock=clock).drain()
+        assert (result.pending, result.dead) == (1, 0)
+        clock.now += 3600
+    alert = store.alert_by_key("b1")
+    assert alert is not None and alert.state == "pending" and "internal_error" in (alert.last_error or "")
+    clock.now += 22 * 3600
+    assert drainer(store, slack, clock=clock).drain().dead == 1
+    alert = store.alert_by_key("b1")
+    assert alert is not None and alert.state == "dead" and (alert.last_error or "").startswith("gave up after 24 h")
+    assert slack.alert_keys() == []
+
+
+def test_slack_unreachable_leaves_the_outbox_for_the_next_run_without_doubt(store: Store) -> None:
+    gone = FakeSlack().start()
+    gone.stop()  # its port now refuses connections: no request can have reached Slack
+    queue(store, _note("u1"), _note("u2"))
+    clock = FakeClock()
+    destination = SlackWebDestination(gone.token, gone.base_url, timeout=1.0)
+    result = Drainer(store, destination, "#c", "#o", max_attempts=3, sleep=clock.sleep, clock=clock).drain()
+    assert (result.pending, result.dead, result.sent) == (1, 0, 0)
+    first, second = store.alerts()
+    assert first.state == "pending" and not first.in_doubt and "ConnectionRefusedError" in (first.last_error or "")
+    assert first.attempts == 3 and clock.sleeps == [2.0, 4.0]
+    assert second.attempts == 0, "the outage is not retried once per alert"
+
+
+def test_a_digest_found_after_a_lost_answer_still_gets_its_details_thread(store: Store, slack: FakeSlack) -> None:
+    from monitor.samples import sample_alerts
+
+    digest = sample_alerts()[0]
+    queue(store, digest)
+    slack.fail("chat.postMessage", Fault(reset_after_accept=True))
+    clock = FakeClock()
+    destination = SlackWebDestination(slack.token, slack.base_url)
+    result = Drainer(store, destination, "#ddor-alerts", "#o", top_changes=2, sleep=clock.sleep, clock=clock).drain()
+    assert result.reconciled == 1 and slack.alert_keys() == [digest.key]
+    [details] = [m for m in slack.ledger if not m.get("metadata")]
+    assert details["thread_ts"] == slack.alerts()[0]["ts"]
+
+
+def test_a_reply_that_went_out_top_level_is_still_found_once_its_parent_has_a_ts(
+    store: Store, slack: FakeSlack
+) -> None:
+    queue(store, _note("t1"))
+    queue(store, NewAlert("t1:reply", "note", "content", _note("x", "Reply").payload, thread_key="t1"))
+    [parent, _] = store.alerts()
+    store.mark_failed(parent.id, "channel_not_found", dead=True)  # no thread to post into, for now
+    slack.fail("chat.postMessage", Fault(reset_after_accept=True))
+    slack.fail("conversations.history", *[Fault(status=500, error="internal_error")] * 5)
+    clock = FakeClock()
+    assert drainer(store, slack, clock=clock).drain().pending == 1  # posted top-level, then unsure
+    store.mark_sent(parent.id, "1800000000.000009")  # the parent is re-sent meanwhile
+    clock.now += 120
+    assert drainer(store, slack, clock=clock).drain().reconciled == 1
+    assert slack.alert_keys() == ["t1:reply"], "found top-level, not posted again in the thread"
+
+
+def test_a_reply_waits_while_its_parent_is_held_by_another_drainer(store: Store, slack: FakeSlack) -> None:
+    queue(store, _note("q1"))
+    queue(store, NewAlert("q1:reply", "note", "content", _note("x", "In the thread").payload, thread_key="q1"))
+    clock = FakeClock()
+    [parent, _] = store.alerts()
+    held_until = dt.datetime.fromtimestamp(clock.now + 3600, dt.UTC)
+    assert store.claim_alert(parent.id, owner=drainer_identity(), lease_until=held_until)  # a live drainer's
+    result = drainer(store, slack, clock=clock).drain()
+    assert (result.deferred, result.sent) == (1, 0) and slack.ledger == []
+    store.mark_sent(parent.id, "1800000000.000001")  # the other drainer posts the parent
+    clock.now += 10
+    assert drainer(store, slack, clock=clock).drain().sent == 1
+    [reply] = slack.alerts()
+    assert reply["thread_ts"] == "1800000000.000001"
+
+
+def test_a_thread_reply_in_doubt_is_looked_up_in_its_thread(store: Store, slack: FakeSlack) -> None:
+    queue(store, _note("p1"))
+    assert drainer(store, slack).drain().sent == 1
+    queue(store, NewAlert("p1:reply", "note", "content", _note("x", "Reply in the thread").payload, thread_key="p1"))
+    slack.fail("chat.postMessage", Fault(reset_after_accept=True))  # the reply's answer is lost
+    assert drainer(store, slack).drain().reconciled == 1
+    parent, reply = slack.alerts()
+    assert reply["thread_ts"] == parent["ts"] and slack.alert_keys() == ["p1", "p1:reply"]
+    assert "conversations.replies" in [m for m, _ in slack.calls]
+
+
+# --- issue #15: each alert delivered once, whoever drains ----------------------------------
+# Drainers in separate processes claim alerts one at a time from the database, by a conditional
+# UPDATE; on SQLite and, in the suite's PostgreSQL pass, on PostgreSQL.
+
+
+def drain_in_child(url: str, base_url: str, token: str, start: multiprocessing.synchronize.Event) -> None:
+    store = Store(url)
+    drainer = Drainer(store, SlackWebDestination(token, base_url), "#ddor-alerts", "#ddor-ops", min_interval=0.0)
+    start.wait(60)
+    result = drainer.drain()
+    store.close()
+    # The exit code carries how many this drainer posted (the test adds them up).
+    os._exit(result.sent)
+
+
+def test_four_drainers_in_separate_processes_post_each_alert_exactly_once(store: Store, slack: FakeSlack) -> None:
+    keys = [f"a{n:02d}" for n in range(50)]
+    with store.transaction() as connection:
+        store.add_alerts(connection, [_note(key, key) for key in keys])
+    slack.latency = 0.05  # a slow Slack keeps every drainer's post in flight while the others claim
+    context = multiprocessing.get_context("spawn")
+    start = context.Event()
+    children = [
+        context.Process(target=drain_in_child, args=(store.url, slack.base_url, slack.token, start)) for _ in range(4)
+    ]
+    for child in children:
+        child.start()
+    start.set()  # all four begin together, once each has imported and connected
+    for child in children:
+        child.join(120)
+    sent = [child.exitcode for child in children]
+    assert sorted(slack.alert_keys()) == keys, "each alert exactly once"
+    assert sum(code or 0 for code in sent) == 50
+    assert sum(1 for code in sent if code) >= 2, f"the drainers shared the work: {sent}"
+    assert {alert.state for alert in store.alerts()} == {"sent"}
+
+
+def test_a_claim_is_won_by_exactly_one_drainer(store: Store) -> None:
+    with store.transaction() as connection:
+        store.add_alerts(connection, [_note("k", "k")])
+    [alert] = store.alerts()
+    lease = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5)
+    assert store.claim_alert(alert.id, owner="one", lease_until=lease) is True
+    assert store.claim_alert(alert.id, owner="two") is False
+    now = dt.datetime.now(dt.UTC)
+    assert store.claim_next_alert("three", now, 60, owner_is_gone) is None, "held under a live claim"
+
+
+def test_a_claim_left_by_a_dead_process_or_a_lapsed_lease_is_taken_over(store: Store) -> None:
+    with store.transaction() as connection:
+        store.add_alerts(connection, [_note("dead-owner"), _note("lapsed"), _note("live")])
+    now = dt.datetime.now(dt.UTC)
+    gone = f"{socket.gethostname()}:{2**22 + 12345}:x"  # above pid_max: no such process
+    assert owner_is_gone(gone) and not owner_is_gone(drainer_identity())
+    dead_owner, lapsed, live = store.alerts()
+    store.claim_alert(dead_owner.id, owner=gone, lease_until=now + dt.timedelta(hours=1))
+    store.claim_alert(lapsed.id, owner=drainer_identity(), lease_until=now - dt.timedelta(seconds=1))
+    store.claim_alert(live.id, owner=drainer_identity(), lease_until=now + dt.timedelta(hours=1))
+    first = store.claim_next_alert("me", now, 60, owner_is_gone)
+    second = store.claim_next_alert("me", now, 60, owner_is_gone)
+    assert (first and first.key, second and second.key) == ("dead-owner", "lapsed")
+    assert store.claim_next_alert("me", now, 60, owner_is_gone) is None
+
+
+def test_a_v1_outbox_upgrades_and_its_unanswered_attempt_is_in_doubt(tmp_path: Path) -> None:
+    from sqlalchemy import text
+
+    from storage import schema
+
+    store = Store(storage_url(tmp_path))
+    with store.transaction() as connection:  # a store as version 1 left it
+        schema.MIGRATIONS[0][1](connection)
+        for column in ("claimed_by", "lease_until", "in_doubt", "first_attempt_at", "next_attempt_at", "channel_id"):
+            connection.exec_driver_sql(f"ALTER TABLE alerts DROP COLUMN {column}")
+        connection.execute(schema.schema_version.insert().values(version=1, applied_at=dt.datetime.now(dt.UTC)))
+        for key, state in (("left-sending", "sending"), ("sent-before", "sent")):
+            connection.execute(
+                text(
+                    "INSERT INTO alerts (key, kind, audience, payload, state, attempts, created_at) "
+                    "VALUES (:key, 'note', 'content', '{}', :state, 1, :at)"
+                ),
+                {"key": key, "state": state, "at": dt.datetime.now(dt.UTC)},
+            )
+    assert store.upgrade() == [2, 3, 4]
+    left, done = store.alert_by_key("left-sending"), store.alert_by_key("sent-before")
+    assert left is not None and left.state == "sending" and left.in_doubt
+    assert done is not None and done.state == "sent" and not done.in_doubt
+    store.close()

@@ -29,7 +29,7 @@ def test_a_version_1_database_gains_the_withdrawn_table(store: Store) -> None:
     with store.transaction() as connection:  # the database as v1 released it
         schema.withdrawn.drop(connection)
         connection.execute(delete(schema.schema_version).where(schema.schema_version.c.version > 1))
-    assert store.upgrade() == [2, 3]
+    assert store.upgrade() == [2, 3, 4]
     assert store.acknowledge_withdrawn("http://x/r1.pdf") and not store.acknowledge_withdrawn("http://x/r1.pdf")
     assert list(store.withdrawn()) == ["http://x/r1.pdf"]
 
