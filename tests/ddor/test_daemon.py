@@ -159,23 +159,27 @@ def test_catch_up_after_a_kill_and_no_duplicates_on_quick_restarts(tmp_path: Pat
         return [r for r in runs(env) if r["outcome"] in ("ok", "not_modified")]
 
     daemon = start(env)
-    # Killed between runs: a cycle runs in its own session and would outlive the daemon.
-    assert wait_for(lambda: len(succeeded()) == 1 and not descendants(daemon.pid), 20)
-    os.killpg(daemon.pid, signal.SIGKILL)
-    daemon.wait()
-    time.sleep(6.5)  # a scheduled slot passes while the daemon is dead
-    daemon = start(env)
-    assert wait_for(lambda: len(succeeded()) == 2, 20)
-    assert [r["trigger"] for r in succeeded()] == ["catch-up", "catch-up"]
-    # A cycle caught by the kill (a slow machine) is closed as failed, never left running.
-    assert all(r["finished_at"] for r in runs(env))
-    assert stop(daemon) == 0
-    before = len(runs(env))
-    for _ in range(5):  # quick restarts: the last run is recent, so no catch-up is due
+    try:
+        # Killed between runs: a cycle runs in its own session and would outlive the daemon.
+        assert wait_for(lambda: len(succeeded()) == 1 and not descendants(daemon.pid), 20)
+        os.killpg(daemon.pid, signal.SIGKILL)
+        daemon.wait()
+        time.sleep(6.5)  # a scheduled slot passes while the daemon is dead
         daemon = start(env)
-        time.sleep(0.8)
+        assert wait_for(lambda: len(succeeded()) == 2, 20)
+        assert [r["trigger"] for r in succeeded()] == ["catch-up", "catch-up"]
+        # A cycle caught by the kill (a slow machine) is closed as failed, never left running.
+        assert all(r["finished_at"] for r in runs(env))
         assert stop(daemon) == 0
-    assert len(runs(env)) == before
+        before = len(runs(env))
+        for _ in range(5):  # quick restarts: the last run is recent, so no catch-up is due
+            daemon = start(env)
+            time.sleep(0.8)
+            assert stop(daemon) == 0
+        assert len(runs(env)) == before
+    finally:
+        if daemon.poll() is None:  # a failed assertion must not leave a daemon polling forever
+            os.killpg(daemon.pid, signal.SIGKILL)
 
 
 def test_second_daemon_refuses_and_crawl_no_wait_refuses_during_a_run(tmp_path: Path, mirror: MirrorServer) -> None:

@@ -24,19 +24,21 @@ pytestmark = pytest.mark.skipif(
 def test_standby_takes_over_and_each_alert_is_sent_once(tmp_path: Path, mirror: MirrorServer, slack: FakeSlack) -> None:
     env = make_env(tmp_path, mirror, slack, {"schedule": {"interval_seconds": 3}})
     leader = start(env)
-    assert wait_for(lambda: len(finished(env)) >= 1, 20)
-    standby = start(env)
-    time.sleep(4)  # the standby waits: runs keep coming from the leader only
-    assert standby.poll() is None
-    os.killpg(leader.pid, signal.SIGKILL)  # its database session ends, and the advisory lock with it
-    leader.wait()
-    mirror.stage = "2017-03-29"
+    standby = None
     try:
+        assert wait_for(lambda: len(finished(env)) >= 1, 20)
+        standby = start(env)
+        time.sleep(4)  # the standby waits: runs keep coming from the leader only
+        assert standby.poll() is None
+        os.killpg(leader.pid, signal.SIGKILL)  # its database session ends, and the advisory lock with it
+        leader.wait()
+        mirror.stage = "2017-03-29"
         assert wait_for(lambda: any(k.endswith(":digest") for k in slack.alert_keys()), 3 + 10)
         keys = slack.alert_keys()
         assert len(keys) == len(set(keys))
         assert [k.split(":")[1] for k in keys if not k.startswith("note:")] == ["baseline", "digest"]
         assert stop(standby) == 0
-    finally:
-        if standby.poll() is None:
-            standby.kill()
+    finally:  # a failed assertion must not leave a daemon polling forever
+        for daemon in (leader, standby):
+            if daemon is not None and daemon.poll() is None:
+                os.killpg(daemon.pid, signal.SIGKILL)
