@@ -3,30 +3,39 @@ failed (and an ops alert was raised), 2 usage or configuration error."""
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import sys
-import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
-from rich.table import Table
 
 from ddor import __version__
-from ddor.config import Config, ConfigError, default_config_path, load_config
-from ddor.locks import Lock, LockBusy
-from ddor.wiring import make_destination, open_store, setup_logging
-from storage import StoreError
+
+# Everything heavier than click is imported inside the command that uses it: `ddor --help`
+# and `ddor parse` must not pay for SQLAlchemy, Scrapy, slack-sdk, rich or matplotlib
+# (issue #14: SQLAlchemy alone, pulled in through the lock module, cost 0.2 s of every start).
+# tests/ddor/test_imports.py guards it.
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from ddor.config import Config
 
 EXIT_FAILED, EXIT_USAGE = 1, 2
 
 
 def console() -> Console:
     """Rich output; piped to a file or a script, tables keep their full width (no ellipses)."""
+    from rich.console import Console
+
     return Console() if sys.stdout.isatty() else Console(width=200)
+
+
+def table(*columns: str, title: str | None = None) -> Any:
+    from rich.table import Table
+
+    return Table(*columns, title=title)
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> None:
@@ -42,6 +51,8 @@ class Context:
 
     @property
     def config(self) -> Config:
+        from ddor.config import ConfigError, default_config_path, load_config
+
         if self._config is None:
             try:
                 self._config = load_config(default_config_path(self.config_path))
@@ -51,6 +62,9 @@ class Context:
         return self._config
 
     def store(self) -> Any:
+        from ddor.wiring import open_store
+        from storage import StoreError
+
         try:
             return open_store(self.config)
         except StoreError as exc:
@@ -81,6 +95,8 @@ def cli(ctx: click.Context, config_path: str | None, verbose: bool, log_format: 
 
     Example: ddor --config config.yaml crawl --dry-run
     """
+    from ddor.wiring import setup_logging
+
     setup_logging(verbose, log_format)
     ctx.obj = Context(config_path, verbose)
 
@@ -96,6 +112,8 @@ def crawl(obj: Context, dry_run: bool, no_wait: bool, trigger: str) -> None:
     Example: ddor crawl
     """
     from ddor.cycle import Cycle
+    from ddor.locks import Lock, LockBusy
+    from ddor.wiring import make_destination
 
     config, store = obj.config, obj.store()
     lock = Lock(config, store, "cycle")
@@ -166,6 +184,8 @@ def parse(obj: Context, files: tuple[str, ...], fmt: str, in_process: bool) -> N
 
 
 def write_release_csv(reports: list[Any], stream: Any) -> None:
+    import csv
+
     from monitor.tables import RELEASE_COLUMNS, release_rows
 
     writer = csv.DictWriter(stream, fieldnames=RELEASE_COLUMNS, lineterminator="\n")
@@ -189,7 +209,9 @@ def daemon(obj: Context, standby: bool | None) -> None:
     import logging
     import signal
 
+    from ddor.config import default_config_path
     from ddor.daemon import Daemon
+    from ddor.locks import Lock, LockBusy
 
     config, store = obj.config, obj.store()
     lock = Lock(config, store, "daemon")
@@ -221,6 +243,7 @@ def status(obj: Context) -> None:
     config, store = obj.config, obj.store()
     out = console()
     from ddor.daemon import read_state
+    from ddor.locks import Lock
 
     held = Lock(config, store, "daemon").is_held()
     state = read_state(config) if held else None
@@ -250,10 +273,10 @@ def status(obj: Context) -> None:
             f"[bold]Health[/bold] {check}: {health['consecutive_failures']} consecutive failures"
             + (f" — {health['last_error']}" if health["last_error"] else "")
         )
-    table = Table("run", "trigger", "started", "outcome", "seconds", "error")
+    runs = table("run", "trigger", "started", "outcome", "seconds", "error")
     for run in store.last_runs(10):
         seconds = (run["finished_at"] - run["started_at"]).total_seconds() if run["finished_at"] else None
-        table.add_row(
+        runs.add_row(
             run["run_id"],
             run["trigger"],
             str(run["started_at"])[:19],
@@ -261,7 +284,7 @@ def status(obj: Context) -> None:
             f"{seconds:.1f}" if seconds is not None else "",
             (run["error"] or "")[:60],
         )
-    out.print(table)
+    out.print(runs)
 
 
 @cli.command()
@@ -271,10 +294,10 @@ def reports(obj: Context) -> None:
 
     Example: ddor reports
     """
-    table = Table("id", "kind", "period", "pages", "issued", "declined", "status", "sha256")
+    listed = table("id", "kind", "period", "pages", "issued", "declined", "status", "sha256")
     for stored in obj.store().reports():
         meta = stored.report.report
-        table.add_row(
+        listed.add_row(
             str(stored.id),
             meta.kind,
             f"{meta.period_start}..{meta.period_end}",
@@ -284,7 +307,7 @@ def reports(obj: Context) -> None:
             stored.status,
             meta.sha256[:12],
         )
-    console().print(table)
+    console().print(listed)
 
 
 @cli.command()
@@ -386,6 +409,9 @@ def alert_test(obj: Context, dry_run: bool) -> None:
 
     Example: ddor alert test --dry-run
     """
+    import tempfile
+
+    from ddor.wiring import make_destination
     from monitor.notify import Drainer
     from monitor.samples import sample_alerts
     from storage import Store
@@ -452,17 +478,17 @@ def history(obj: Context, jurisdiction: str, fmt: str) -> None:
         return
     if not rows:
         fail(f"{key}: not in any stored report", EXIT_FAILED)
-    table = Table("kind", "period", "issued", "declined", "policy", title=f"{rows[0]['label']} ({key})")
+    series = table("kind", "period", "issued", "declined", "policy", title=f"{rows[0]['label']} ({key})")
     for row in rows:
         issued = "" if row["issued"] is None else f"{row['issued']:,}"
-        table.add_row(
+        series.add_row(
             row["kind"],
             f"{row['period_start']}..{row['period_end']}",
             issued,
             str(row["declined"]),
             "yes" if row["has_policy"] else "",
         )
-    console().print(table)
+    console().print(series)
 
 
 @cli.command()
@@ -483,6 +509,8 @@ def export(obj: Context, fmt: str, which: str, out: str | None) -> None:
 
     Example: ddor export --format xlsx --out ddor.xlsx
     """
+    import csv
+
     from monitor import tables
 
     reports = [r.report for r in obj.store().reports(statuses=("good",))]
@@ -530,10 +558,12 @@ def backfill(obj: Context, sources: tuple[str, ...], send_alerts: bool) -> None:
 
     Example: ddor backfill archive/*.pdf https://www.ice.gov/doclib/ddor/ddor2017_02-04to02-10.pdf
     """
+    from rich.console import Console
     from rich.progress import Progress
 
     from ddor.backfill import backfill as run_backfill
     from ddor.cycle import Cycle
+    from ddor.wiring import make_destination
 
     config, store = obj.config, obj.store()
     with Progress(console=Console(stderr=True), transient=True) as bar:
@@ -543,9 +573,9 @@ def backfill(obj: Context, sources: tuple[str, ...], send_alerts: bool) -> None:
             bar.update(task, advance=1, description=Path(source).name[:40])
 
         result = run_backfill(config, store, sources, send_alerts, step)
-    table = Table("stored", "already known", "failed", "alerts queued")
-    table.add_row(str(len(result.stored)), str(len(result.known)), str(len(result.failed)), str(result.alerts))
-    Console(stderr=True).print(table)
+    totals = table("stored", "already known", "failed", "alerts queued")
+    totals.add_row(str(len(result.stored)), str(len(result.known)), str(len(result.failed)), str(result.alerts))
+    Console(stderr=True).print(totals)
     for source, reason in result.failed:
         click.echo(f"ddor: {source}: {reason}", err=True)
     if send_alerts and result.alerts:
