@@ -22,7 +22,7 @@ def run_crawl(job: dict[str, Any]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     Archive(Path(job["archive_dir"])).clean_stale()
     process = CrawlerProcess(
-        crawl_settings(job["source"], job["allowed_origins"], job["log_level"]),
+        crawl_settings(job["source"], job["allowed_origins"], job["log_level"], job.get("robots_cache")),
         install_root_handler=job["log_level"] != "CRITICAL",
     )
     crawler = process.create_crawler(DdorSpider)
