@@ -10,6 +10,7 @@ import logging
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -217,9 +218,11 @@ class Cycle:
         result = CycleResult(run_id, "ok")
         self.store.start_run(run_id, self.trigger)
         crawl: dict[str, Any] = {}
+        crawled_at = time.monotonic()
         try:
             validators, plan = self._crawl_plan()
             crawl = crawl_in_child(self.config, validators, self.verbose, plan)
+            crawled_at = time.monotonic()
             self._handle_crawl(crawl, result)
         except Exception as exc:  # noqa: BLE001 — a cycle failure is recorded, never fatal
             log.error("cycle %s failed: %s", run_id, exc, exc_info=self.verbose)
@@ -240,6 +243,9 @@ class Cycle:
             result.outcome = "failed"
             result.errors.append(f"delivery failed: {type(exc).__name__}: {exc}")
         if crawl.get("deferred") and result.outcome == "ok":
+            # The second crawl is a new Scrapy process, which knows nothing of the first one's
+            # last request: keep the configured gap between them ourselves.
+            time.sleep(max(0.0, self.config.source.download_delay_seconds - (time.monotonic() - crawled_at)))
             self._recheck_after_digest(crawl["deferred"], result, stats)
         return result
 
