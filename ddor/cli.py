@@ -111,22 +111,33 @@ def crawl(obj: Context, dry_run: bool, no_wait: bool, trigger: str) -> None:
 
     Example: ddor crawl
     """
-    from ddor.cycle import Cycle
-    from ddor.locks import Lock, LockBusy
-    from ddor.wiring import make_destination
+    from ddor.wiring import start_crawler
 
-    config, store = obj.config, obj.store()
-    lock = Lock(config, store, "cycle")
+    config = obj.config
+    # Scrapy's import (~0.4 s) runs on the other core while this process loads the store;
+    # the child waits for its job, sent once the cycle lock is held.
+    crawler = start_crawler(obj.verbose)
     try:
-        lock.acquire(wait=not no_wait)
-    except LockBusy as exc:
-        fail(f"{exc}; not starting a second cycle")
-    try:
-        destination = make_destination(config, dry_run)
-        cycle = Cycle(config, store, destination, trigger=trigger, verbose=obj.verbose)
-        result = cycle.run()
+        from ddor.cycle import Cycle
+        from ddor.locks import Lock, LockBusy
+        from ddor.wiring import make_destination
+
+        store = obj.store()
+        lock = Lock(config, store, "cycle")
+        try:
+            lock.acquire(wait=not no_wait)
+        except LockBusy as exc:
+            fail(f"{exc}; not starting a second cycle")
+        try:
+            destination = make_destination(config, dry_run)
+            cycle = Cycle(config, store, destination, trigger=trigger, verbose=obj.verbose, crawler=crawler)
+            result = cycle.run()
+        finally:
+            lock.release()
     finally:
-        lock.release()
+        if crawler.poll() is None:  # not used: refused, or the cycle failed before its crawl
+            crawler.kill()
+            crawler.wait()
     delivery = result.delivery
     summary = (
         f"run {result.run_id}: {result.outcome}; new reports {len(result.new_reports)}, corrections "

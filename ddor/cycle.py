@@ -8,7 +8,6 @@ import datetime as dt
 import json
 import logging
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -18,7 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ddor.config import Config
-from ddor.wiring import RUN_ID
+from ddor.wiring import RUN_ID, start_crawler
 from monitor import alerts as build
 from monitor.faults import crash_point
 from monitor.health import record_outcome
@@ -80,10 +79,15 @@ def robots_cache_path(config: Config) -> Path:
 
 
 def crawl_in_child(
-    config: Config, validators: dict[str, Any], verbose: bool = False, plan: dict[str, Any] | None = None
+    config: Config,
+    validators: dict[str, Any],
+    verbose: bool = False,
+    plan: dict[str, Any] | None = None,
+    process: subprocess.Popen[bytes] | None = None,
 ) -> dict[str, Any]:
-    """Run crawler.run in a fresh interpreter; kill its process group when it overruns.
-    ``plan`` adds the known, due and ``only`` URLs (see crawler/spiders/ddor.py)."""
+    """Run crawler.run in a fresh interpreter (``process``, when one was started early by
+    ``start_crawler``); kill it when it overruns. ``plan`` adds the known, due and ``only``
+    URLs (see crawler/spiders/ddor.py)."""
     parts = urlsplit(config.source.url)
     job = {
         **(plan or {}),
@@ -99,18 +103,11 @@ def crawl_in_child(
         "log_level": "INFO" if verbose else "WARNING",
     }
     with tempfile.TemporaryDirectory(prefix="ddor-crawl-") as work:
-        job_path, result_path = Path(work, "job.json"), Path(work, "result.json")
-        job_path.write_text(json.dumps(job))
-        process = subprocess.Popen(
-            [sys.executable, "-m", "crawler.run", str(job_path), str(result_path)],
-            # Same process group as this cycle: the daemon's kill of a hung cycle (killpg)
-            # must take the crawler with it, or it would linger as an orphan.
-            stdin=subprocess.DEVNULL,
-            stdout=None if verbose else subprocess.DEVNULL,
-            stderr=None if verbose else subprocess.PIPE,
-        )
+        result_path = Path(work, "result.json")
+        job["result_path"] = str(result_path)
+        process = process or start_crawler(verbose)
         try:
-            _, stderr = process.communicate(timeout=config.source.crawl_timeout_seconds + 30)
+            _, stderr = process.communicate(json.dumps(job).encode(), timeout=config.source.crawl_timeout_seconds + 30)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
@@ -191,8 +188,15 @@ def _added(first: DrainResult | None, second: DrainResult) -> DrainResult:
 
 class Cycle:
     def __init__(
-        self, config: Config, store: Store, destination: Destination, trigger: str = "cli", verbose: bool = False
+        self,
+        config: Config,
+        store: Store,
+        destination: Destination,
+        trigger: str = "cli",
+        verbose: bool = False,
+        crawler: subprocess.Popen[bytes] | None = None,
     ) -> None:
+        self.crawler = crawler  # a crawl child started early (ddor crawl), used by the first crawl
         self.config = config
         self.store = store
         self.archive = Archive(config.archive_path)
@@ -221,7 +225,8 @@ class Cycle:
         crawled_at = time.monotonic()
         try:
             validators, plan = self._crawl_plan()
-            crawl = crawl_in_child(self.config, validators, self.verbose, plan)
+            crawler, self.crawler = self.crawler, None
+            crawl = crawl_in_child(self.config, validators, self.verbose, plan, crawler)
             crawled_at = time.monotonic()
             self._handle_crawl(crawl, result)
         except Exception as exc:  # noqa: BLE001 — a cycle failure is recorded, never fatal

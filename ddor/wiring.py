@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import subprocess
 import sys
 import time
 from contextvars import ContextVar
@@ -24,6 +25,18 @@ def open_store(config: Config) -> Store:
     store = Store(config.storage_url)
     store.upgrade()
     return store
+
+
+def start_crawler(verbose: bool) -> subprocess.Popen[bytes]:
+    """A crawl child that imports Scrapy now and waits for its job on stdin
+    (``ddor.cycle.crawl_in_child`` sends it). Same process group as the caller: the daemon's
+    kill of a hung cycle (killpg) must take the crawler with it, or it would linger."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "crawler.run", "-"],
+        stdin=subprocess.PIPE,
+        stdout=None if verbose else subprocess.DEVNULL,
+        stderr=None if verbose else subprocess.PIPE,
+    )
 
 
 def make_destination(config: Config, dry_run: bool = False, stream: TextIO | None = None) -> Destination:
