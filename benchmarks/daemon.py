@@ -2,9 +2,12 @@
 
 Runs ``ddor daemon`` (interval 2 s) against the bundled mirror for a number of no-change runs
 and prints: the daemon's RSS after start and after the runs, and the mean wall time of a
-run (child start + crawl + 304). Exits 1 when RSS grew by 5 MB or more.
+run (child start + crawl + 304).
 
-    python benchmarks/daemon.py [--runs 10]
+Targets (issue #14): idle RSS ≤ 60 MB, and flat (grown < 5 MB) over 100 no-change cycles.
+Exits 1 when one is missed.
+
+    python benchmarks/daemon.py [--runs 100]
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import yaml
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from benchmarks.figures import Target, report  # noqa: E402
 from ddor.mirror import MirrorServer, bundled_mirror  # noqa: E402
 from storage.store import Store  # noqa: E402
 
@@ -48,7 +52,7 @@ def finished_runs(url: str) -> list[tuple[float, str]]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--runs", type=int, default=100)
     args = parser.parse_args()
     server = MirrorServer(bundled_mirror()).start()
     with tempfile.TemporaryDirectory() as work:
@@ -87,9 +91,12 @@ def main() -> int:
         f"({end_rss - start_rss:+.1f} MB)"
     )
     print(f"per-run overhead (no-change cycle, as recorded): mean {mean:.2f} s over {len(durations)} runs")
-    ok = end_rss - start_rss < 5
-    print(f"target: RSS growth < 5 MB → {'OK' if ok else 'MISSED'}")
-    return 0 if ok else 1
+    return report(
+        [
+            Target("idle daemon RSS", max(start_rss, end_rss), 60.0, " MB", "not measured before"),
+            Target(f"RSS growth over {args.runs} no-change cycles", end_rss - start_rss, 5.0, " MB", "< 5 MB"),
+        ]
+    )
 
 
 if __name__ == "__main__":

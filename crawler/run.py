@@ -1,7 +1,10 @@
-"""One crawl in this process: ``python -m crawler.run JOB.json RESULT.json``.
+"""One crawl in this process: ``python -m crawler.run JOB.json RESULT.json``, or
+``python -m crawler.run -`` to read the job (naming its ``result_path``) from stdin.
 
 Always run in a fresh child process (Twisted's reactor cannot restart, and a hung crawl must
-be killable); ``ddor/cycle.py`` does that and reads RESULT.json back.
+be killable); ``ddor/cycle.py`` does that and reads the result back. The stdin form lets the
+parent start this process first, so Scrapy is imported on one core while the parent opens
+the store on the other, and hand it the job once it holds the cycle lock.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ def run_crawl(job: dict[str, Any]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     Archive(Path(job["archive_dir"])).clean_stale()
     process = CrawlerProcess(
-        crawl_settings(job["source"], job["allowed_origins"], job["log_level"]),
+        crawl_settings(job["source"], job["allowed_origins"], job["log_level"], job.get("robots_cache")),
         install_root_handler=job["log_level"] != "CRITICAL",
     )
     crawler = process.create_crawler(DdorSpider)
@@ -39,11 +42,18 @@ def run_crawl(job: dict[str, Any]) -> dict[str, Any]:
 
 
 def main(argv: list[str]) -> int:
-    job = json.loads(Path(argv[1]).read_text())
+    if argv[1] == "-":
+        text = sys.stdin.read()
+        if not text.strip():
+            return 3  # the parent went away (or gave up on the lock) before sending a job
+        job = json.loads(text)
+        result_path = job["result_path"]
+    else:
+        job, result_path = json.loads(Path(argv[1]).read_text()), argv[2]
     result = run_crawl(job)
-    temp = Path(argv[2] + ".tmp")
+    temp = Path(result_path + ".tmp")
     temp.write_text(json.dumps(result, default=str))
-    temp.replace(argv[2])
+    temp.replace(result_path)
     return 0
 
 

@@ -6,33 +6,37 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
-from rich.console import Console
-from rich.table import Table
 
 from ddor import __version__
-from ddor.config import (
-    Config,
-    ConfigError,
-    config_from_json,
-    default_config_path,
-    load_config,
-    prepare_directories,
-)
-from ddor.locks import Lock, LockBusy
-from ddor.wiring import make_destination, setup_logging
-from storage import Store, StoreError
+
+# Everything heavier than click is imported inside the command that uses it: `ddor --help`
+# and `ddor parse` must not pay for SQLAlchemy, Scrapy, slack-sdk, rich or matplotlib
+# (issue #14: SQLAlchemy alone, pulled in through the lock module, cost 0.2 s of every start).
+# tests/ddor/test_imports.py guards it.
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from ddor.config import Config
+    from storage import Store
 
 EXIT_FAILED, EXIT_USAGE = 1, 2
 
 
 def console() -> Console:
     """Rich output; piped to a file or a script, tables keep their full width (no ellipses)."""
+    from rich.console import Console
+
     return Console() if sys.stdout.isatty() else Console(width=200)
+
+
+def table(*columns: str, title: str | None = None) -> Any:
+    from rich.table import Table
+
+    return Table(*columns, title=title)
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
@@ -49,6 +53,8 @@ class Context:
 
     @property
     def config(self) -> Config:
+        from ddor.config import ConfigError, config_from_json, default_config_path, load_config
+
         if self._config is None:
             try:
                 if self.config_from_stdin:
@@ -65,7 +71,8 @@ class Context:
         migrations applied, write access proven, or a one-line error naming the key or file.
         For one that only reads (``write=False``): nothing migrated or created, so it works
         on a store it cannot write."""
-        from storage.store import open_for_reading, open_for_writing
+        from ddor.config import ConfigError, default_config_path, prepare_directories
+        from storage.store import StoreError, open_for_reading, open_for_writing
 
         config = self.config
         try:
@@ -109,6 +116,8 @@ def cli(ctx: click.Context, config_path: str | None, verbose: bool, log_format: 
 
     Example: ddor --config config.yaml crawl --dry-run
     """
+    from ddor.wiring import setup_logging
+
     setup_logging(verbose, log_format)
     ctx.obj = Context(config_path, verbose, config_from_stdin)
 
@@ -123,20 +132,33 @@ def crawl(obj: Context, dry_run: bool, no_wait: bool, trigger: str) -> None:
 
     Example: ddor crawl
     """
-    from ddor.cycle import Cycle
+    from ddor.wiring import start_crawler
 
-    config, store = obj.config, obj.store()
-    lock = Lock(config, store, "cycle")
+    config = obj.config
+    # Scrapy's import (~0.4 s) runs on the other core while this process loads the store;
+    # the child waits for its job, sent once the cycle lock is held.
+    crawler = start_crawler(obj.verbose)
     try:
-        lock.acquire(wait=not no_wait)
-    except LockBusy as exc:
-        fail(f"{exc}; not starting a second cycle")
-    try:
-        destination = make_destination(config, dry_run)
-        cycle = Cycle(config, store, destination, trigger=trigger, verbose=obj.verbose)
-        result = cycle.run()
+        from ddor.cycle import Cycle
+        from ddor.locks import Lock, LockBusy
+        from ddor.wiring import make_destination
+
+        store = obj.store()
+        lock = Lock(config, store, "cycle")
+        try:
+            lock.acquire(wait=not no_wait)
+        except LockBusy as exc:
+            fail(f"{exc}; not starting a second cycle")
+        try:
+            destination = make_destination(config, dry_run)
+            cycle = Cycle(config, store, destination, trigger=trigger, verbose=obj.verbose, crawler=crawler)
+            result = cycle.run()
+        finally:
+            lock.release()
     finally:
-        lock.release()
+        if crawler.poll() is None:  # not used: refused, or the cycle failed before its crawl
+            crawler.kill()
+            crawler.wait()
     delivery = result.delivery
     summary = (
         f"run {result.run_id}: {result.outcome}; new reports {len(result.new_reports)}, corrections "
@@ -212,7 +234,9 @@ def daemon(obj: Context, standby: bool | None) -> None:
     import logging
     import signal
 
+    from ddor.config import default_config_path
     from ddor.daemon import Daemon
+    from ddor.locks import Lock, LockBusy
 
     config, store = obj.config, obj.store()
     lock = Lock(config, store, "daemon")
@@ -244,6 +268,7 @@ def status(obj: Context) -> None:
     config, store = obj.config, obj.store(write=False)
     out = console()
     from ddor.daemon import read_state
+    from ddor.locks import Lock
 
     if store.created:
         out.print(f"[bold]Store[/bold] {store.url_for_humans}  schema v{store.schema_version()}")
@@ -282,10 +307,10 @@ def status(obj: Context) -> None:
             f"[bold]Health[/bold] {check}: {health['consecutive_failures']} consecutive failures"
             + (f" — {health['last_error']}" if health["last_error"] else "")
         )
-    table = Table("run", "trigger", "started", "outcome", "seconds", "error")
+    runs = table("run", "trigger", "started", "outcome", "seconds", "error")
     for run in store.last_runs(10):
         seconds = (run["finished_at"] - run["started_at"]).total_seconds() if run["finished_at"] else None
-        table.add_row(
+        runs.add_row(
             run["run_id"],
             run["trigger"],
             str(run["started_at"])[:19],
@@ -293,7 +318,7 @@ def status(obj: Context) -> None:
             f"{seconds:.1f}" if seconds is not None else "",
             (run["error"] or "")[:60],
         )
-    out.print(table)
+    out.print(runs)
 
 
 @cli.command()
@@ -310,10 +335,10 @@ def reports(obj: Context, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps([report_json(stored, withdrawn) for stored in stored_reports], indent=2))
         return
-    table = Table("id", "kind", "period", "pages", "issued", "declined", "status", "sha256")
+    listed = table("id", "kind", "period", "pages", "issued", "declined", "status", "sha256")
     for stored in stored_reports:
         meta = stored.report.report
-        table.add_row(
+        listed.add_row(
             str(stored.id),
             meta.kind,
             f"{meta.period_start}..{meta.period_end}",
@@ -324,7 +349,7 @@ def reports(obj: Context, fmt: str) -> None:
             meta.sha256[:12],
         )
     out = console()
-    out.print(table)
+    out.print(listed)
     for url, at in sorted(withdrawn.items(), key=lambda item: item[1]):
         out.print(f"withdrawn from the page: {url} (acknowledged {str(at)[:19]})")
 
@@ -476,6 +501,9 @@ def alert_test(obj: Context, dry_run: bool, route_channel: str | None) -> None:
 
     Example: ddor alert test --dry-run; ddor alert test --route "#texas"
     """
+    import tempfile
+
+    from ddor.wiring import make_destination
     from monitor.alerts import sample_route_alert
     from monitor.notify import Drainer
     from monitor.samples import sample_alerts
@@ -517,6 +545,7 @@ def alert_retry(obj: Context, keys: tuple[str, ...]) -> None:
     Example: ddor alert retry 3f2a…:digest
     """
     from ddor.cycle import Cycle
+    from ddor.wiring import make_destination
     from monitor.notify import retry_dead
 
     config, store = obj.config, obj.store()
@@ -577,17 +606,17 @@ def history(obj: Context, jurisdiction: str, fmt: str) -> None:
         return
     if not rows:
         fail(f"{key}: not in any stored report", EXIT_FAILED)
-    table = Table("kind", "period", "issued", "declined", "policy", title=f"{rows[0]['label']} ({key})")
+    series = table("kind", "period", "issued", "declined", "policy", title=f"{rows[0]['label']} ({key})")
     for row in rows:
         issued = "" if row["issued"] is None else f"{row['issued']:,}"
-        table.add_row(
+        series.add_row(
             row["kind"],
             f"{row['period_start']}..{row['period_end']}",
             issued,
             str(row["declined"]),
             "yes" if row["has_policy"] else "",
         )
-    console().print(table)
+    console().print(series)
 
 
 @cli.command()
@@ -651,10 +680,12 @@ def backfill(obj: Context, sources: tuple[str, ...], send_alerts: bool) -> None:
 
     Example: ddor backfill archive/*.pdf https://www.ice.gov/doclib/ddor/ddor2017_02-04to02-10.pdf
     """
+    from rich.console import Console
     from rich.progress import Progress
 
     from ddor.backfill import backfill as run_backfill
     from ddor.cycle import Cycle
+    from ddor.wiring import make_destination
 
     config, store = obj.config, obj.store()
     with Progress(console=Console(stderr=True), transient=True) as bar:
@@ -664,9 +695,9 @@ def backfill(obj: Context, sources: tuple[str, ...], send_alerts: bool) -> None:
             bar.update(task, advance=1, description=Path(source).name[:40])
 
         result = run_backfill(config, store, sources, send_alerts, step)
-    table = Table("stored", "already known", "failed", "alerts queued")
-    table.add_row(str(len(result.stored)), str(len(result.known)), str(len(result.failed)), str(result.alerts))
-    Console(stderr=True).print(table)
+    totals = table("stored", "already known", "failed", "alerts queued")
+    totals.add_row(str(len(result.stored)), str(len(result.known)), str(len(result.failed)), str(result.alerts))
+    Console(stderr=True).print(totals)
     for source, reason in result.failed:
         click.echo(f"ddor: {source}: {reason}", err=True)
     if send_alerts and result.alerts:
@@ -685,6 +716,7 @@ def reparse(obj: Context, workers: int | None) -> None:
     """
     from ddor.backfill import reparse as run_reparse
     from ddor.cycle import Cycle
+    from ddor.wiring import make_destination
 
     config, store = obj.config, obj.store()
     changes, failures = run_reparse(config, store, workers)

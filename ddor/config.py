@@ -65,6 +65,8 @@ class SourceConfig:
     request_timeout_seconds: float = 60.0
     retries: int = 2
     crawl_timeout_seconds: float = 600.0
+    # Known report URLs are re-checked (conditional GET) at most this often; 0 = every poll.
+    recheck_hours: float = 24.0
 
 
 @dataclass(frozen=True)

@@ -3,14 +3,15 @@ alerts (outbox, same transaction) → deliver. ``ddor crawl`` and the daemon bot
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import logging
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ddor.config import Config
-from ddor.wiring import RUN_ID
+from ddor.wiring import RUN_ID, start_crawler
 from monitor import alerts as build
 from monitor import sections
 from monitor.faults import crash_point
@@ -60,10 +61,40 @@ def crawl_source(config: Config) -> dict[str, Any]:
     return {name: getattr(config.source, name) for name in fields}
 
 
-def crawl_in_child(config: Config, validators: dict[str, Any], verbose: bool = False) -> dict[str, Any]:
-    """Run crawler.run in a fresh interpreter; kill its process group when it overruns."""
+def due_rechecks(
+    known_urls: list[str], validators: dict[str, Any], recheck_hours: float, now: dt.datetime
+) -> list[str]:
+    """Known report URLs whose last answer is older than ``recheck_hours`` (or unknown)."""
+    due = []
+    for url in known_urls:
+        checked = (validators.get(url) or {}).get("checked_at")
+        when = dt.datetime.fromisoformat(checked) if checked else None
+        if when is not None and when.tzinfo is None:
+            when = when.replace(tzinfo=dt.UTC)  # SQLite hands back naive UTC
+        if when is None or now - when >= dt.timedelta(hours=recheck_hours):
+            due.append(url)
+    return due
+
+
+def robots_cache_path(config: Config) -> Path:
+    """Beside the archive, like the lock files: the crawl child keeps robots.txt here."""
+    return config.archive_path.parent / ".ddor-robots.json"
+
+
+def crawl_in_child(
+    config: Config,
+    validators: dict[str, Any],
+    verbose: bool = False,
+    plan: dict[str, Any] | None = None,
+    process: subprocess.Popen[bytes] | None = None,
+) -> dict[str, Any]:
+    """Run crawler.run in a fresh interpreter (``process``, when one was started early by
+    ``start_crawler``); kill it when it overruns. ``plan`` adds the known, due and ``only``
+    URLs (see crawler/spiders/ddor.py)."""
     parts = urlsplit(config.source.url)
     job = {
+        **(plan or {}),
+        "robots_cache": str(robots_cache_path(config)),
         "url": config.source.url,
         "validators": validators,
         "archive_dir": str(config.archive_path),
@@ -76,18 +107,11 @@ def crawl_in_child(config: Config, validators: dict[str, Any], verbose: bool = F
     }
     remove_orphaned_work_dirs()
     with tempfile.TemporaryDirectory(prefix=f"{WORK_DIR_PREFIX}{os.getpid()}-") as work:
-        job_path, result_path = Path(work, "job.json"), Path(work, "result.json")
-        job_path.write_text(json.dumps(job))
-        process = subprocess.Popen(
-            [sys.executable, "-m", "crawler.run", str(job_path), str(result_path)],
-            # Same process group as this cycle: the daemon's kill of a hung cycle (killpg)
-            # must take the crawler with it, or it would linger as an orphan.
-            stdin=subprocess.DEVNULL,
-            stdout=None if verbose else subprocess.DEVNULL,
-            stderr=None if verbose else subprocess.PIPE,
-        )
+        result_path = Path(work, "result.json")
+        job["result_path"] = str(result_path)
+        process = process or start_crawler(verbose)
         try:
-            _, stderr = process.communicate(timeout=config.source.crawl_timeout_seconds + 30)
+            _, stderr = process.communicate(json.dumps(job).encode(), timeout=config.source.crawl_timeout_seconds + 30)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
@@ -176,20 +200,41 @@ def listing_failure(result: dict[str, Any], known_urls: list[str]) -> str | None
 
 
 def download_failure(result: dict[str, Any]) -> str | None:
-    """Report links that gave no usable response (the others are still processed)."""
+    """Report URLs requested that gave no usable response (the others are still processed)."""
     answered = {d["url"] for d in result.get("documents", []) if d.get("status") in (200, 304)}
-    missing = [link["url"] for link in result.get("links", []) if link["url"] not in answered]
+    requested = result.get("requested", [link["url"] for link in result.get("links", [])])
+    missing = [url for url in requested if url not in answered]
     if not missing:
         return None
     errors = {d.get("url"): d.get("error") for d in result.get("documents", []) if d.get("error")}
-    reason = errors.get(missing[0]) or "no response (cancelled: over the size limit, or refused)"
+    reason = errors.get(missing[0]) or "no response (the crawl ended before it answered)"
     return f"{len(missing)} report download(s) failed, e.g. {missing[0]}: {reason}"
+
+
+def same_content(old: Report, new: Report) -> bool:
+    """Equal parses apart from the digest of the bytes they came from."""
+    return dataclasses.replace(new, report=dataclasses.replace(new.report, sha256=old.report.sha256)) == old
+
+
+def _added(first: DrainResult | None, second: DrainResult) -> DrainResult:
+    if first is None:
+        return second
+    return DrainResult(
+        first.sent + second.sent, first.dead + second.dead, second.pending, first.reconciled + second.reconciled
+    )
 
 
 class Cycle:
     def __init__(
-        self, config: Config, store: Store, destination: Destination, trigger: str = "cli", verbose: bool = False
+        self,
+        config: Config,
+        store: Store,
+        destination: Destination,
+        trigger: str = "cli",
+        verbose: bool = False,
+        crawler: subprocess.Popen[bytes] | None = None,
     ) -> None:
+        self.crawler = crawler  # a crawl child started early (ddor crawl), used by the first crawl
         self.config = config
         self.store = store
         self.archive = Archive(config.archive_path)
@@ -219,8 +264,12 @@ class Cycle:
             log.warning("run %s never finished (killed?); recorded as failed", stale)
         self.store.start_run(run_id, self.trigger)
         crawl: dict[str, Any] = {}
+        crawled_at = time.monotonic()
         try:
-            crawl = crawl_in_child(self.config, self.store.validators(), self.verbose)
+            validators, plan = self._crawl_plan()
+            crawler, self.crawler = self.crawler, None
+            crawl = crawl_in_child(self.config, validators, self.verbose, plan, crawler)
+            crawled_at = time.monotonic()
             self._handle_crawl(crawl, result)
             self._record_store_health(True, None, result)
         except Exception as exc:  # noqa: BLE001 — a cycle failure is recorded, never fatal
@@ -255,6 +304,11 @@ class Cycle:
             log.error("delivery failed: %s", exc, exc_info=self.verbose)
             result.outcome = "failed"
             result.errors.append(f"delivery failed: {type(exc).__name__}: {exc}")
+        if crawl.get("deferred") and result.outcome == "ok":
+            # The second crawl is a new Scrapy process, which knows nothing of the first one's
+            # last request: keep the configured gap between them ourselves.
+            time.sleep(max(0.0, self.config.source.download_delay_seconds - (time.monotonic() - crawled_at)))
+            self._recheck_after_digest(crawl["deferred"], result, stats)
         return result
 
     def _build_site(self, result: CycleResult) -> None:
@@ -285,6 +339,37 @@ class Cycle:
                 result.outcome = "failed"
                 result.errors.append(f"cannot record store health: {one_line(exc)}")
 
+    def _crawl_plan(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Validators, and which known report URLs this poll re-checks (source.recheck_hours)."""
+        validators, known = self.store.validators(), self.store.known_report_urls()
+        due = due_rechecks(known, validators, self.config.source.recheck_hours, dt.datetime.now(dt.UTC))
+        return validators, {"known": known, "recheck": due}
+
+    def _recheck_after_digest(self, urls: list[str], result: CycleResult, stats: dict[str, Any]) -> None:
+        """Re-checks a new report's poll put off until its digest was out (issue #14): a
+        second crawl of just those URLs, then the correction path and delivery again."""
+        try:
+            crawl = crawl_in_child(self.config, self.store.validators(), self.verbose, {"only": urls})
+            if "failed" in crawl:
+                raise RuntimeError(crawl["failed"])
+            failure = download_failure(crawl)
+            if failure:
+                result.outcome = "failed"
+                result.errors.append(failure)
+            corrections = len(result.corrections)
+            self._handle_documents(crawl, {}, result)
+            with self.store.transaction() as connection:
+                self._save_document_validators(connection, crawl)
+            if len(result.corrections) > corrections:
+                self._build_site(result)
+            result.delivery = _added(result.delivery, self.drainer().drain())
+        except Exception as exc:  # noqa: BLE001 — as in run(): recorded, never fatal
+            log.error("re-check after the digest failed: %s", exc, exc_info=self.verbose)
+            result.outcome = "failed"
+            result.errors.append(f"re-check failed: {type(exc).__name__}: {exc}")
+        stats = {**stats, "corrections": result.corrections, "rechecked_after_digest": len(urls)}
+        self.store.finish_run(result.run_id, result.outcome, stats, "; ".join(result.errors) or None)
+
     def _handle_crawl(self, crawl: dict[str, Any], result: CycleResult) -> None:
         withdrawn = self.store.withdrawn()
         watched = [url for url in self.store.known_report_urls() if url not in withdrawn]
@@ -297,24 +382,23 @@ class Cycle:
                 self.store.add_alerts(connection, alerts)
             return
         listing = crawl.get("listing") or {}
-        downloads = None if listing.get("status") == 304 else download_failure(crawl)
+        not_modified = listing.get("status") == 304
+        downloads = download_failure(crawl)  # on a 304, of the due re-checks
         if downloads:
             result.outcome, result.errors = "failed", [downloads]
+        elif not_modified:
+            result.outcome = "not_modified"
         with self.store.transaction() as connection:
             self.store.add_alerts(
                 connection,
                 record_outcome(self.store, connection, "crawl", downloads is None, downloads, result.run_id, threshold),
             )
-            if listing.get("status") == 304:
-                result.outcome = "not_modified"
+            if not_modified and not crawl.get("documents"):
                 # A long silence is exactly when the page answers 304 every time.
                 self.store.add_alerts(connection, self._silence())
                 return
         links = {link["url"]: link for link in crawl.get("links", [])}
-        parsed = self._parse_new(crawl, links, result)
-        sizes = {doc["url"]: doc.get("size", 0) for doc in crawl.get("documents", []) if doc.get("url")}
-        for url, report in sorted(parsed, key=lambda item: (item[1].report.period_start, item[0])):
-            self._store_report(url, report, links.get(url, {}), sizes.get(url, 0), result)
+        self._handle_documents(crawl, links, result)
         with self.store.transaction() as connection:
             self.store.reinstate(connection, [url for url in links if url in withdrawn])
             for note in crawl.get("notes", []):
@@ -325,14 +409,29 @@ class Cycle:
             # Validators are saved last: a crash before here re-checks everything next time.
             # The listing's are saved only when every report link on it was stored: a 304 on
             # the next poll must never hide a report whose download failed this time.
-            if downloads is None:
+            if not not_modified and downloads is None:
                 self.store.set_validators(
                     connection, self.config.source.url, listing.get("etag"), listing.get("last_modified")
                 )
-            for doc in crawl.get("documents", []):
-                if doc.get("status") == 200 and doc.get("sha256") and not self.store.quarantined(doc["sha256"]):
-                    self.store.set_validators(connection, doc["url"], doc.get("etag"), doc.get("last_modified"))
+            self._save_document_validators(connection, crawl)
             self.store.add_alerts(connection, self._silence())
+
+    def _handle_documents(self, crawl: dict[str, Any], links: dict[str, Any], result: CycleResult) -> None:
+        parsed = self._parse_new(crawl, links, result)
+        sizes = {doc["url"]: doc.get("size", 0) for doc in crawl.get("documents", []) if doc.get("url")}
+        for url, report in sorted(parsed, key=lambda item: (item[1].report.period_start, item[0])):
+            self._store_report(url, report, links.get(url, {}), sizes.get(url, 0), result)
+
+    def _save_document_validators(self, connection: Any, crawl: dict[str, Any]) -> None:
+        """Every answered document restarts its re-check clock; quarantined bytes keep no
+        validators (so a re-check fetches them whole) but are not fetched on every poll."""
+        for doc in crawl.get("documents", []):
+            if doc.get("status") == 304:
+                self.store.set_validators(connection, doc["url"], doc.get("etag"), doc.get("last_modified"))
+            elif doc.get("status") == 200 and doc.get("sha256"):
+                held = self.store.quarantined(doc["sha256"])
+                etag, modified = (None, None) if held else (doc.get("etag"), doc.get("last_modified"))
+                self.store.set_validators(connection, doc["url"], etag, modified)
 
     def _parse_new(self, crawl: dict[str, Any], links: dict[str, Any], result: CycleResult) -> list[tuple[str, Report]]:
         """Parse each downloaded document whose bytes we have not seen at that URL."""
@@ -382,6 +481,13 @@ class Cycle:
         previous_doc = self.store.latest_document_for_url(url)
         original = self.store.report_by_sha(previous_doc["sha256"]) if previous_doc else None
         alerts: list[NewAlert]
+        if original is not None and same_content(original.report, report):
+            # New bytes, same report (a server re-stamping PDF metadata on each download):
+            # recorded as another copy of the report, never announced as a correction.
+            log.info("%s: new bytes, identical parse; recorded, not announced", url)
+            with self.store.transaction() as connection:
+                self.store.record_document(connection, url, sha, size, link.get("text"), link.get("date_line"), "alias")
+            return
         if original is not None:
             # Held whole only when nothing in it can be trusted; an unreadable section is
             # withheld from the comparison while the readable ones are posted.

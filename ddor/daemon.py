@@ -21,7 +21,6 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-import requests
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, EVENT_SCHEDULER_STARTED
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -133,6 +132,8 @@ class Daemon:
         url = self.config.schedule.heartbeat_url
         if not url:
             return
+        import requests  # ~5 MB of the idle daemon's memory, only for those who set a heartbeat
+
         try:
             requests.get(url, timeout=5)
         except requests.RequestException as exc:

@@ -11,12 +11,11 @@ import fcntl
 import hashlib
 import os
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import text
-
-from ddor.config import Config
-from storage import Store
+if TYPE_CHECKING:
+    from ddor.config import Config
+    from storage import Store
 
 
 class LockBusy(Exception):
@@ -45,6 +44,8 @@ class Lock:
 
     def _try(self) -> bool:
         if not self.store.is_sqlite:
+            from sqlalchemy import text  # PostgreSQL stores only: SQLite locks need no SQLAlchemy
+
             if self._pg is None:
                 self._pg = self.store.engine.connect()
             got = bool(self._pg.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self._pg_key()}).scalar())
@@ -107,6 +108,8 @@ class Lock:
             self._handle.close()
             self._handle = None
         if self._pg is not None:
+            from sqlalchemy import text
+
             self._pg.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self._pg_key()})
             self._pg.commit()
             self._pg.close()

@@ -5,30 +5,44 @@ from __future__ import annotations
 import json
 import logging
 import os
+import subprocess
 import sys
 import time
 from contextvars import ContextVar
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from ddor.config import Config
-from monitor.notify import (
-    ConsoleDestination,
-    Destination,
-    DryRunDestination,
-    SlackWebDestination,
-    WebhookDestination,
-)
-from storage import Store
+# Every command sets up logging through this module, `ddor parse` included: the store
+# (SQLAlchemy) and the destinations (slack-sdk) are imported only by the functions that build them.
+if TYPE_CHECKING:
+    from ddor.config import Config
+    from monitor.notify import Destination
+    from storage import Store
 
 
 def open_store(config: Config) -> Store:
+    from storage import Store
+
     store = Store(config.storage_url)
     store.upgrade()
     return store
 
 
+def start_crawler(verbose: bool) -> subprocess.Popen[bytes]:
+    """A crawl child that imports Scrapy now and waits for its job on stdin
+    (``ddor.cycle.crawl_in_child`` sends it). Same process group as the caller: the daemon's
+    kill of a hung cycle (killpg) must take the crawler with it, or it would linger."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "crawler.run", "-"],
+        stdin=subprocess.PIPE,
+        stdout=None if verbose else subprocess.DEVNULL,
+        stderr=None if verbose else subprocess.PIPE,
+    )
+
+
 def make_destination(config: Config, dry_run: bool = False, stream: TextIO | None = None) -> Destination:
     """Bot token → Web API; else webhook; else the console. Secrets only from the environment."""
+    from monitor.notify import ConsoleDestination, DryRunDestination, SlackWebDestination, WebhookDestination
+
     out = stream or sys.stdout
     if dry_run:
         return DryRunDestination(out)

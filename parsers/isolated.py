@@ -1,17 +1,31 @@
-"""Run ``parse_report`` in a spawned child with a wall-clock timeout and a memory cap.
+"""Run ``parse_report`` in a child process with a wall-clock timeout and a memory cap.
 
 pdfminer.six has no timeout and no cap on decompressed size, and open issues where it loops
 or allocates without end; a hostile PDF must cost us one killed child, never the daemon.
-``spawn`` (not fork) so the child inherits no threads or locks from the scheduler.
+
+How the child is made (issue #14: a spawned child re-imported the world, ~0.25 s, before it
+read a byte, which was most of what ``ddor parse`` cost over the parse itself):
+
+* ``fork`` when this process runs a single thread (``ddor parse``, a crawl cycle): the child
+  starts in a millisecond with the parser already imported. With one thread no lock can be
+  held by a thread that does not exist in the child, which is what makes fork unsafe.
+* otherwise a ``forkserver`` preloaded with the parser (``ddor reparse``'s worker threads, a
+  caller inside a scheduler): the server is a fresh single-threaded interpreter started once
+  per process, and every parse is a fork of it, so the import is paid once, not per report.
+
+Either way each parse is its own process with its own limits: killed at the timeout, capped
+by ``RLIMIT_AS``, and a crash or a kill takes nothing else with it.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import resource
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from multiprocessing.context import ForkContext, ForkServerContext
 from typing import Any
 
 from parsers.errors import (
@@ -37,8 +51,44 @@ class Limits:
 Entry = Callable[[bytes, int], Report]
 
 
+# The forkserver imports these once, so its forks start with the parser loaded.
+PRELOAD = ["parsers.ddor"]
+
+
+def _address_space_bytes() -> int:
+    """This process's current virtual size (Linux; 0 where /proc is missing)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def start_method() -> str:
+    """Python threads are what can hold a lock (logging, import, an allocator's) across a
+    fork; none of our dependencies start native threads of their own."""
+    return "fork" if threading.active_count() == 1 else "forkserver"
+
+
+def _context() -> ForkContext | ForkServerContext:
+    if start_method() == "fork":
+        # The child then finds the parser imported; importing it here costs what a child would.
+        import parsers.ddor  # noqa: F401
+
+        return multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOAD)
+    return context
+
+
 def _child(conn: Connection, data: bytes, limits: Limits, entry: Entry) -> None:
-    cap = limits.memory_mb * 1024 * 1024
+    # A forked child starts with its parent's mappings (shared copy-on-write, not allocated by
+    # the parse), so the cap is what it inherited plus the parse's own budget: the budget
+    # means the same whether the parent is a small CLI or a large test runner.
+    cap = _address_space_bytes() + limits.memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
     cpu = int(limits.timeout_seconds) + 5
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
@@ -63,7 +113,7 @@ def _child(conn: Connection, data: bytes, limits: Limits, entry: Entry) -> None:
 def parse_isolated(data: bytes, limits: Limits | None = None, entry: Entry | None = None) -> Report:
     """Parse in a child process; raises a typed ``ParseError`` on any failure or limit.
 
-    ``entry`` (a module-level function, so the spawned child can import it) lets tests stand
+    ``entry`` (a module-level function, so a forkserver child can import it) lets tests stand
     in a parser that hangs or allocates without end: the boundary is what they test."""
     limits = limits or Limits()
     if entry is None:
@@ -71,7 +121,7 @@ def parse_isolated(data: bytes, limits: Limits | None = None, entry: Entry | Non
     if len(data) > limits.max_bytes:
         raise TooLarge(f"{len(data):,} bytes, over the limit of {limits.max_bytes:,}")
     check_magic(data)  # cheap refusals need no child
-    context = multiprocessing.get_context("spawn")
+    context = _context()
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(target=_child, args=(sender, data, limits, entry), daemon=True)
     process.start()

@@ -257,7 +257,15 @@ class Store:
     def validators(self) -> dict[str, dict[str, str | None]]:
         with self.engine.connect() as connection:
             rows = connection.execute(select(t.sources)).mappings()
-            return {r["url"]: {"etag": r["etag"], "last_modified": r["last_modified"]} for r in rows}
+            return {
+                r["url"]: {
+                    "etag": r["etag"],
+                    "last_modified": r["last_modified"],
+                    # When the URL was last answered: the re-check schedule (source.recheck_hours).
+                    "checked_at": r["checked_at"].isoformat() if r["checked_at"] else None,
+                }
+                for r in rows
+            }
 
     def set_validators(self, connection: Connection, url: str, etag: str | None, last_modified: str | None) -> None:
         values = {"etag": etag, "last_modified": last_modified, "checked_at": utcnow()}

@@ -58,9 +58,9 @@ def test_unchanged_page_is_one_conditional_request_and_no_pdf(tmp_path: Path, mi
     mirror.log.clear()
     result = env.run("crawl")
     assert result.returncode == 0, result.stderr
-    [listing] = mirror.requests_to(LISTING_PATH)
-    assert listing.status == 304 and listing.headers.get("If-None-Match")
-    assert pdf_requests(mirror) == []
+    # One request on the wire: robots.txt comes from the cache, known reports are not due.
+    [listing] = mirror.log
+    assert listing.path == LISTING_PATH and listing.status == 304 and listing.headers.get("If-None-Match")
     assert "not_modified" in result.stderr
 
 
@@ -88,13 +88,17 @@ def _corrected_report_one() -> bytes:
 
 
 def test_new_bytes_at_a_known_url_are_a_correction(tmp_path: Path, mirror: MirrorServer, slack: FakeSlack) -> None:
-    env = make_env(tmp_path, mirror, slack)
+    """ICE re-posts report 1 at its URL and leaves the listing page as it was (a 304)."""
+    env = make_env(tmp_path, mirror, slack, {"source": {"recheck_hours": 0}})
     assert env.run("crawl").returncode == 0
-    mirror.stage = "2017-03-29"
     mirror.replacements[R1] = _corrected_report_one()
+    mirror.log.clear()
     result = env.run("crawl")
     assert result.returncode == 0, result.stderr
     assert "corrections 1" in result.stderr
+    assert [(e.path, e.status) for e in mirror.log] == [(LISTING_PATH, 304), (R1, 200)]
+    mirror.stage = "2017-03-29"
+    assert env.run("crawl").returncode == 0
     store = env.store()
     assert [r.status for r in store.reports()] == ["superseded", "good", "good"]
     [correction] = [m for m in slack.alerts() if ":correction:" in m["metadata"]["event_payload"]["alert_key"]]
@@ -196,7 +200,8 @@ def test_oversize_download_is_cancelled_and_nothing_stored(tmp_path: Path, mirro
     env = make_env(tmp_path, mirror, None, {"source": {"max_download_bytes": len(big) // 2}})
     result = env.run("crawl")
     assert result.returncode == 1
-    assert "download" in result.stderr
+    cause = f"download(s) failed, e.g. {mirror.base_url}{R1}: over the size cap of {len(big) // 2:,} bytes"
+    assert cause in result.stderr
     assert not list((tmp_path / "archive").rglob("*.pdf"))
     assert env.store().reports() == []
 
@@ -329,3 +334,97 @@ def test_a_page_without_report_links_is_a_failure_not_a_quiet_week(tmp_path: Pat
     env = make_env(tmp_path, mirror, None)
     result = env.run("crawl")
     assert result.returncode == 1 and "no report links" in result.stderr
+
+
+def test_a_new_report_is_posted_before_known_reports_are_rechecked(
+    tmp_path: Path, mirror: MirrorServer, slack: FakeSlack
+) -> None:
+    """Report 2 appears while report 1 is due for its re-check and was re-posted: report 2 is
+    fetched and its digest posted first, the re-check and its correction follow in the same run."""
+    env = make_env(tmp_path, mirror, slack, {"source": {"recheck_hours": 0}})
+    assert env.run("crawl").returncode == 0
+    mirror.stage = "2017-03-29"
+    mirror.replacements[R1] = _corrected_report_one()
+    mirror.log.clear()
+    result = env.run("crawl")
+    assert result.returncode == 0, result.stderr
+    assert "new reports 1, corrections 1" in result.stderr
+    assert [e.path for e in pdf_requests(mirror)] == [R2, R1]
+    keys = [m["metadata"]["event_payload"]["alert_key"] for m in slack.alerts()]
+    digest = next(i for i, key in enumerate(keys) if key.endswith(":digest"))
+    correction = next(i for i, key in enumerate(keys) if ":correction:" in key)
+    assert digest < correction
+
+
+def _age_checks(env: Env, url_part: str, hours: float) -> None:
+    """Move the stored re-check clock of matching URLs back, as if ``hours`` had passed."""
+    import datetime as dt
+
+    from sqlalchemy import update
+
+    from storage import schema
+
+    store = env.store()
+    with store.transaction() as connection:
+        connection.execute(
+            update(schema.sources)
+            .where(schema.sources.c.url.contains(url_part))
+            .values(checked_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=hours))
+        )
+    store.close()
+
+
+def test_known_reports_are_rechecked_once_recheck_hours_have_passed(
+    tmp_path: Path, mirror: MirrorServer, slack: FakeSlack
+) -> None:
+    env = make_env(tmp_path, mirror, slack)  # recheck_hours: the default 24
+    assert env.run("crawl").returncode == 0
+    mirror.replacements[R1] = _corrected_report_one()
+    mirror.log.clear()
+    assert "corrections 0" in env.run("crawl").stderr
+    assert pdf_requests(mirror) == []  # checked an instant ago: not due
+    _age_checks(env, R1, 25)
+    mirror.log.clear()
+    result = env.run("crawl")
+    assert "corrections 1" in result.stderr, result.stderr
+    assert [(e.path, e.status) for e in pdf_requests(mirror)] == [(R1, 200)]
+    mirror.log.clear()
+    env.run("crawl")
+    assert pdf_requests(mirror) == []  # the re-check restarted its clock
+
+
+def test_restamped_bytes_with_the_same_parse_are_recorded_not_announced(
+    tmp_path: Path, mirror: MirrorServer, slack: FakeSlack
+) -> None:
+    """A server that re-stamps a PDF's metadata on each download: new bytes, same report."""
+    env = make_env(tmp_path, mirror, slack, {"source": {"recheck_hours": 0}})
+    assert env.run("crawl").returncode == 0
+    posted = len(slack.ledger)
+    restamped = (REPORTS / "ddor2017_01-28to02-03.pdf").read_bytes() + b"\n% re-stamped on download\n"
+    mirror.replacements[R1] = restamped
+    result = env.run("crawl")
+    assert result.returncode == 0, result.stderr
+    assert "corrections 0" in result.stderr
+    assert len(slack.ledger) == posted
+    import hashlib
+
+    store = env.store()
+    [document] = store.documents_for_sha(hashlib.sha256(restamped).hexdigest())
+    assert document["url"].endswith(R1) and document["status"] == "alias"
+    assert [r.status for r in store.reports()] == ["good"]
+
+
+def test_robots_txt_is_fetched_again_after_a_day(tmp_path: Path, mirror: MirrorServer) -> None:
+    import json
+
+    env = make_env(tmp_path, mirror, None)
+    assert env.run("crawl").returncode == 0
+    assert len(mirror.requests_to("/robots.txt")) == 1
+    cache = tmp_path / ".ddor-robots.json"
+    entries = json.loads(cache.read_text())
+    for entry in entries.values():
+        entry["fetched_at"] -= 25 * 3600
+    cache.write_text(json.dumps(entries))
+    mirror.log.clear()
+    assert env.run("crawl").returncode == 0
+    assert [e.path for e in mirror.log] == ["/robots.txt", LISTING_PATH]
