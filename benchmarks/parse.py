@@ -30,7 +30,7 @@ sys.path.insert(0, str(REPO))
 from benchmarks.figures import Target, interleaved_medians, report  # noqa: E402
 from parsers import parse_report  # noqa: E402
 
-REPORT = REPO / "tests" / "fixtures" / "ice-site" / "doclib" / "ddor" / "ddor2017_01-28to02-03.pdf"
+REPORT = REPO / "ddor" / "demo_site" / "doclib" / "ddor" / "ddor2017_01-28to02-03.pdf"
 BARE = (
     "import logging, sys; logging.getLogger('pdfminer').setLevel(logging.ERROR)\n"
     "from pdfminer.high_level import extract_pages; list(extract_pages(sys.argv[1]))"

@@ -26,7 +26,7 @@ from parsers import parse_report  # noqa: E402
 from parsers.models import Report  # noqa: E402
 from storage import Archive, Store  # noqa: E402
 
-PDFS = sorted((REPO / "tests" / "fixtures" / "ice-site" / "doclib" / "ddor").glob("*.pdf"))
+PDFS = sorted((REPO / "ddor" / "demo_site" / "doclib" / "ddor").glob("*.pdf"))
 TARGET_SECONDS = 12.0
 
 

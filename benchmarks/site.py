@@ -24,7 +24,7 @@ from monitor.site.build import site_size  # noqa: E402
 from parsers import parse_report  # noqa: E402
 from storage import Store  # noqa: E402
 
-PDFS = sorted((REPO / "tests" / "fixtures" / "ice-site" / "doclib" / "ddor").glob("*.pdf"))
+PDFS = sorted((REPO / "ddor" / "demo_site" / "doclib" / "ddor").glob("*.pdf"))
 TARGET_SECONDS = 5.0
 
 

@@ -23,7 +23,7 @@ def demo_config(base: Config, listing_url: str, work: Path) -> Config:
 def run_demo(config_path: str | None, stages: list[str] | None, verbose: bool) -> int:
     root = bundled_mirror()
     if not (root / "pages").is_dir():
-        print(f"ddor: demo mirror not found at {root} (run from a clone of the repository)", file=sys.stderr)
+        print(f"ddor: demo mirror not found at {root} (a broken install: reinstall ddor-watch)", file=sys.stderr)
         return 2
     try:
         base = load_config(default_config_path(config_path))

@@ -22,8 +22,9 @@ STAGES = ("2017-03-20", "2017-03-29", "2017-04-06", "2017-04-13", "2019-07-15")
 
 
 def bundled_mirror() -> Path:
-    """The mirror copied into the repository (``tests/fixtures/ice-site``)."""
-    return Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "ice-site"
+    """The mirror shipped with the package (``ddor/demo_site``): ``ddor demo`` serves it, and
+    the tests use it as their ICE page."""
+    return Path(__file__).resolve().parent / "demo_site"
 
 
 @dataclass

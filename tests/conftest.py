@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 import yaml
 
-from ddor.mirror import MirrorServer
+from ddor.mirror import MirrorServer, bundled_mirror
 from tests.fakes.slack import FakeSlack
 
 FIXTURES = Path(__file__).parent / "fixtures"
-MIRROR = FIXTURES / "ice-site"
+MIRROR = bundled_mirror()
 REPORTS = MIRROR / "doclib" / "ddor"
 EXPECTED = MIRROR / "expected"
 REPORT_STEMS = ["ddor2017_01-28to02-03", "ddor2017_02-04to02-10", "ddor2017_02-11to02-17", "ddor-fy18-q2"]

@@ -15,7 +15,7 @@ from typing import Any
 
 from parsers.states import STATE_NAMES
 
-EXPECTED = Path(__file__).resolve().parents[1] / "fixtures" / "ice-site" / "expected"
+EXPECTED = Path(__file__).resolve().parents[2] / "ddor" / "demo_site" / "expected"
 STEMS = ("ddor2017_01-28to02-03", "ddor2017_02-04to02-10", "ddor2017_02-11to02-17", "ddor-fy18-q2")
 ROW_LINK = "https://row.invalid/"
 NUMBER_WORDS = dict(enumerate("zero one two three four five six seven eight nine ten eleven twelve".split()))
