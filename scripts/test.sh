@@ -17,7 +17,9 @@ url=$(bash scripts/pg-test-server.sh start "$pgdir" 55432)
 trap 'bash scripts/pg-test-server.sh stop "$pgdir"; rm -rf "$pgdir"' EXIT
 echo "PostgreSQL backend: $url"
 DDOR_TEST_POSTGRES_URL=$url "$py" -m pytest -m "not sqlite_only" tests/storage tests/test_e2e.py \
-  tests/monitor/test_delivery.py tests/monitor/test_crash.py tests/ddor/test_research.py tests/ddor/test_failsafe.py "$@"
+  tests/monitor/test_delivery.py tests/monitor/test_delivery_health.py tests/monitor/test_crash.py \
+  tests/monitor/test_route_e2e.py tests/monitor/test_route_crash.py tests/monitor/test_sections_degrade.py \
+  tests/ddor/test_research.py tests/ddor/test_failsafe.py "$@"
 pg_status=$?
 
 [ $sqlite_status -eq 0 ] && [ $pg_status -eq 0 ]
