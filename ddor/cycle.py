@@ -27,7 +27,7 @@ from monitor.health import record_delivery, record_outcome
 from monitor.notify import Destination, Drainer, DrainResult
 from parsers.errors import ParseError
 from parsers.isolated import parse_isolated
-from parsers.models import Report
+from parsers.models import CADENCE_DAYS, Report
 from storage import Archive, NewAlert, Store
 
 log = logging.getLogger("ddor.cycle")
@@ -530,7 +530,7 @@ class Cycle:
         if latest is None:
             return []
         kind, period_end, parsed_at = latest
-        cadence = 7 if kind == "weekly" else 92
+        cadence = CADENCE_DAYS.get(kind, CADENCE_DAYS["quarterly"])
         days = (dt.datetime.now(dt.UTC) - parsed_at).days
         if days < self.config.alerts.silence_after_cadences * cadence:
             return []

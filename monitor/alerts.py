@@ -17,7 +17,7 @@ from monitor import sections
 from monitor.diff import ROLLUPS, Change, aggregate, diff_reports, diff_rows
 from monitor.rules import Route, RouteScope, Thresholds, route_scopes, why_notable
 from monitor.summary import summarize
-from parsers.jurisdictions import jurisdiction_key
+from parsers.jurisdictions import row_key
 from parsers.models import Report
 from storage.store import NewAlert
 
@@ -176,17 +176,10 @@ def watched_rows(report: Report, watch: Sequence[str]) -> dict[str, list[dict[st
         return {}
     rows: dict[str, list[dict[str, Any]]] = {}
     for row in report.declined:
-        key = _declined_key(row.county, row.state)
+        key = row_key(row.county, row.state)
         if key in watch:
             rows.setdefault(key, []).append(asdict(row))
     return rows
-
-
-def _declined_key(county: str, state: str) -> str:
-    try:
-        return jurisdiction_key(county, state)
-    except ValueError:
-        return ""
 
 
 def correction_alert(original: Report, corrected: Report, url: str, original_key: str) -> NewAlert:

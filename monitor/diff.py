@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from parsers.jurisdictions import display_name, jurisdiction_key
+from parsers.jurisdictions import display_name, row_key
 from parsers.models import Report
 
 
@@ -35,13 +35,6 @@ class Change:
         return asdict(self)
 
 
-def _key(county: str, state: str, bare_county: bool = False) -> str:
-    try:
-        return jurisdiction_key(county, state, bare_county)
-    except ValueError:
-        return f"?:{county}/{state}"
-
-
 # Cities that span several counties. Section II lists each borough's county; readers (and
 # Section III, which keys "New York City") think of the city. The roll-up is added beside
 # the counties, never instead of them.
@@ -63,12 +56,12 @@ class Aggregates:
 def aggregate(report: Report) -> Aggregates:
     issued: dict[str, tuple[int, str, int]] = {}
     for row in report.issued:
-        key = _key(row.county, row.state, bare_county=True)
+        key = row_key(row.county, row.state, bare_county=True)
         count = issued.get(key, (0, "", row.page))[0] + row.issued_detainers
         issued[key] = (count, display_name(row.county, row.state, bare_county=True), row.page)
     declined: dict[str, tuple[int, str, int]] = {}
     for person in report.declined:
-        key = _key(person.county, person.state)
+        key = row_key(person.county, person.state)
         previous = declined.get(key)
         declined[key] = (
             (previous[0] if previous else 0) + 1,
@@ -81,7 +74,7 @@ def aggregate(report: Report) -> Aggregates:
             declined[rollup] = (sum(p[0] for p in parts), label, min(p[2] for p in parts))
     policies: dict[str, tuple[Counter[tuple[str, str, str]], str, int]] = {}
     for policy in report.policies:
-        key = _key(policy.jurisdiction, policy.state)
+        key = row_key(policy.jurisdiction, policy.state)
         entry = policies.setdefault(key, (Counter(), display_name(policy.jurisdiction, policy.state), policy.page))
         entry[0][(policy.policy, policy.criteria, policy.date_enacted)] += 1
     return Aggregates(issued, declined, policies)

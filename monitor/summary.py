@@ -14,7 +14,7 @@ import re
 from collections import Counter
 from typing import Any
 
-from parsers.jurisdictions import display_name, jurisdiction_key
+from parsers.jurisdictions import display_name, row_key
 from parsers.models import Report
 
 TRAFFIC = re.compile(r"^(traffic offense|hit and run)$", re.IGNORECASE)
@@ -45,10 +45,7 @@ def summarize(report: Report) -> dict[str, Any]:
     labels: dict[str, str] = {}
     pages: dict[str, int] = {}
     for row in declined:
-        try:
-            key = jurisdiction_key(row.county, row.state)
-        except ValueError:
-            key = f"?:{row.county}"
+        key = row_key(row.county, row.state)
         by_key[key] += 1
         labels.setdefault(key, display_name(row.county, row.state))
         pages.setdefault(key, row.page)

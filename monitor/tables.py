@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from monitor.diff import aggregate
-from parsers.jurisdictions import jurisdiction_key
+from parsers.jurisdictions import row_key
 from parsers.models import Report
 
 RELEASE_COLUMNS = [
@@ -40,13 +40,6 @@ POLICY_COLUMNS = [
 ]
 
 
-def _key(county: str, state: str, bare: bool = False) -> str:
-    try:
-        return jurisdiction_key(county, state, bare)
-    except ValueError:
-        return ""
-
-
 def release_rows(reports: Sequence[Report]) -> list[dict[str, Any]]:
     """One row per released person (Section II record), with its report's period."""
     rows = []
@@ -58,7 +51,7 @@ def release_rows(reports: Sequence[Report]) -> list[dict[str, Any]]:
                     "period_start": meta.period_start,
                     "period_end": meta.period_end,
                     "kind": meta.kind,
-                    "jurisdiction_key": _key(row.county, row.state),
+                    "jurisdiction_key": row_key(row.county, row.state),
                     "state": row.state,
                     "county": row.county,
                     "facility": row.facility,
@@ -109,7 +102,7 @@ def policy_rows(reports: Sequence[Report]) -> list[dict[str, Any]]:
     seen: dict[tuple[str, str, str, str, str], dict[str, Any]] = {}
     for report in sorted(reports, key=lambda r: r.report.period_start):
         for row in report.policies:
-            ident = (_key(row.jurisdiction, row.state), row.state, row.policy, row.criteria, row.date_enacted)
+            ident = (row_key(row.jurisdiction, row.state), row.state, row.policy, row.criteria, row.date_enacted)
             entry = seen.setdefault(
                 ident,
                 {

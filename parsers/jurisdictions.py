@@ -60,6 +60,16 @@ def jurisdiction_key(county: str, state: str, bare_county: bool = False) -> str:
     return f"{code}:{county_slug(name)}"
 
 
+def row_key(county: str, state: str, bare_county: bool = False) -> str:
+    """A report row's key, never failing: ``jurisdiction_key``, or for a row whose state is
+    unknown or contradicts its county ``?:<county>/<state>`` (one spelling everywhere: the
+    database, the diffs, the site and the exports must agree on it)."""
+    try:
+        return jurisdiction_key(county, state, bare_county)
+    except ValueError:
+        return f"?:{county}/{state}"
+
+
 def display_name(county: str, state: str, bare_county: bool = False) -> str:
     """A reader's label: ``Clark County, NV``; ``bare_county`` (Section I's ``Clark``) adds
     "County". A whole state reads as its name."""

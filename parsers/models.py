@@ -7,6 +7,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 Kind = Literal["weekly", "quarterly"]
+# Days between reports of each kind (weekly in 2017; quarterly from FY2018), for silences.
+CADENCE_DAYS: dict[str, int] = {"weekly": 7, "quarterly": 92}
 ConvictionStatus = Literal["convicted", "charged"] | None
 
 # The parts of a report validation answers for: its three tables, and the report as a whole

@@ -34,7 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
-from parsers.jurisdictions import jurisdiction_key
+from parsers.jurisdictions import row_key
 from parsers.models import Report
 from storage import schema as t
 
@@ -392,22 +392,16 @@ class Store:
     def _save_rows(self, connection: Connection, report_id: int, report: Report) -> None:
         """Each section's rows; the columns are the record's fields plus the report and key."""
 
-        def key(county: str, state: str, bare_county: bool = False) -> str:
-            try:
-                return jurisdiction_key(county, state, bare_county)
-            except ValueError:
-                return f"?:{county}"
-
         sections: list[tuple[Table, list[tuple[Any, str]]]] = [
-            (t.issued_rows, [(r, key(r.county, r.state, True)) for r in report.issued]),
-            (t.declined_rows, [(r, key(r.county, r.state)) for r in report.declined]),
-            (t.policy_rows, [(r, key(r.jurisdiction, r.state)) for r in report.policies]),
+            (t.issued_rows, [(r, row_key(r.county, r.state, True)) for r in report.issued]),
+            (t.declined_rows, [(r, row_key(r.county, r.state)) for r in report.declined]),
+            (t.policy_rows, [(r, row_key(r.jurisdiction, r.state)) for r in report.policies]),
         ]
         for table, keyed_rows in sections:
             if keyed_rows:
                 values = [
-                    {**asdict(row), "report_id": report_id, "seq": seq, "jurisdiction_key": row_key}
-                    for seq, (row, row_key) in enumerate(keyed_rows)
+                    {**asdict(row), "report_id": report_id, "seq": seq, "jurisdiction_key": key}
+                    for seq, (row, key) in enumerate(keyed_rows)
                 ]
                 connection.execute(insert(table), values)
 

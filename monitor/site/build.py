@@ -31,7 +31,7 @@ from monitor.site.downloads import write_report_downloads
 from monitor.site.geo import Atlas, atlas, match_keys
 from monitor.site.svg import MapValue, SeriesPoint, county_map, legend, series_chart
 from monitor.tables import series_rows
-from parsers.jurisdictions import jurisdiction_key
+from parsers.jurisdictions import row_key
 from storage.store import Store, StoredReport
 
 ASSETS = ("site.css", "site.js")
@@ -163,10 +163,7 @@ def map_values(stored: StoredReport, href_prefix: str) -> dict[str, MapValue]:
 @lru_cache(maxsize=4096)
 def _row_key(county: str, state: str, bare_county: bool = False) -> str:
     """A table row's jurisdiction key, for its link (cached: a report repeats a few places many times)."""
-    try:
-        return jurisdiction_key(county, state, bare_county)
-    except ValueError:
-        return f"?:{county}"
+    return row_key(county, state, bare_county)
 
 
 def _pdf_link(url: str, page: int | None) -> str:
