@@ -286,11 +286,8 @@ class Cycle:
             "corrections": result.corrections,
             "quarantined": result.quarantined,
         }
-        try:
-            self.store.finish_run(run_id, result.outcome, stats, "; ".join(result.errors) or None)
-        except Exception as exc:  # noqa: BLE001 — the exit code still says the cycle failed
-            result.outcome = "failed"
-            result.errors.append(f"cannot record the run: {one_line(exc)}")
+        self._finish_run(result, stats)
+        stats_outcome = result.outcome
         crash_point("after-commit")
         try:
             result.delivery = self.drainer().drain()
@@ -304,12 +301,22 @@ class Cycle:
             log.error("delivery failed: %s", exc, exc_info=self.verbose)
             result.outcome = "failed"
             result.errors.append(f"delivery failed: {type(exc).__name__}: {exc}")
+        if result.outcome == "failed" and stats_outcome != "failed":
+            # Delivery failed after the run row was written: `ddor status` must say so too.
+            self._finish_run(result, stats)
         if crawl.get("deferred") and result.outcome == "ok":
             # The second crawl is a new Scrapy process, which knows nothing of the first one's
             # last request: keep the configured gap between them ourselves.
             time.sleep(max(0.0, self.config.source.download_delay_seconds - (time.monotonic() - crawled_at)))
             self._recheck_after_digest(crawl["deferred"], result, stats)
         return result
+
+    def _finish_run(self, result: CycleResult, stats: dict[str, Any]) -> None:
+        try:
+            self.store.finish_run(result.run_id, result.outcome, stats, "; ".join(result.errors) or None)
+        except Exception as exc:  # noqa: BLE001 — the exit code still says the cycle failed
+            result.outcome = "failed"
+            result.errors.append(f"cannot record the run: {one_line(exc)}")
 
     def _build_site(self, result: CycleResult) -> None:
         """Rebuild the newsroom site after a new report or a correction, when one is configured.

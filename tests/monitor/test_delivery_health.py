@@ -32,6 +32,8 @@ def test_revoked_then_fixed_token_then_alert_retry_delivers_each_alert_once(
     status = env.run("status")
     assert "dead 1" in status.stdout and "invalid_auth" in status.stdout
     assert "delivery: 2 consecutive failures" in status.stdout
+    # The runs table agrees with the exit code: a run whose delivery failed is a failed run.
+    assert [r["outcome"] for r in env.store().last_runs(2)] == ["failed", "failed"]
 
     # The operator fixes the token. A crawl posts the ops alert that delivery is failing, but
     # does not resend the dead baseline …
