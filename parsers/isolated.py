@@ -19,8 +19,11 @@ by ``RLIMIT_AS``, and a crash or a kill takes nothing else with it.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
+import os
 import resource
+import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -84,7 +87,29 @@ def _context() -> ForkContext | ForkServerContext:
     return context
 
 
-def _child(conn: Connection, data: bytes, limits: Limits, entry: Entry) -> None:
+def _die_with_parent() -> None:
+    """SIGKILL this child when the process that forked it dies (Linux's PR_SET_PDEATHSIG).
+
+    A cycle killed by the daemon mid-parse would otherwise leave its parse child behind,
+    holding the inherited cycle lock and blocked for ever writing its result into a pipe
+    nobody reads: every later cycle would wait for that lock."""
+    parent = os.getppid()  # this process's or the forkserver's: either way, the one to outlive
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (AttributeError, OSError):  # not Linux: the read end is still closed below
+        return
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _child(conn: Connection, data: bytes, limits: Limits, entry: Entry, reader: Connection) -> None:
+    # The read end came with the fork: holding it, a child whose parent died would block on a
+    # full pipe instead of getting EPIPE.
+    reader.close()
+    _die_with_parent()
     # A forked child starts with its parent's mappings (shared copy-on-write, not allocated by
     # the parse), so the cap is what it inherited plus the parse's own budget: the budget
     # means the same whether the parent is a small CLI or a large test runner.
@@ -123,7 +148,7 @@ def parse_isolated(data: bytes, limits: Limits | None = None, entry: Entry | Non
     check_magic(data)  # cheap refusals need no child
     context = _context()
     receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=_child, args=(sender, data, limits, entry), daemon=True)
+    process = context.Process(target=_child, args=(sender, data, limits, entry, receiver), daemon=True)
     process.start()
     sender.close()
     try:
