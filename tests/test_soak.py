@@ -55,6 +55,11 @@ def content_counts(slack: FakeSlack) -> Counter[str]:
     return Counter(content_kind(key) for key in keys)
 
 
+def stage_pdfs(mirror: MirrorServer, stage: str) -> set[str]:
+    page = (mirror.root / "pages" / f"{stage}.html").read_text()
+    return {path for path in PDF_PATHS if path in page}
+
+
 def our_processes(marker: str) -> list[int]:
     """Every live process started for this test (daemons, cycles, crawl children, and cycles
     orphaned by a killed daemon), found by a marker in their environment: cycles read their
@@ -114,6 +119,9 @@ class Soak:
         if not wait_for(lambda: bool(self.cycles()), self.rng.uniform(0.5, 4)):
             return
         cycle = self.cycles()[0]
+        time.sleep(self.rng.uniform(0, 1.5))  # anywhere in the cycle: crawl, parse, delivery
+        if cycle not in self.cycles():
+            return  # it finished first
         try:
             if self.rng.random() < 0.5:
                 os.kill(cycle, signal.SIGKILL)  # the cycle alone: its crawl child is orphaned
@@ -151,7 +159,15 @@ class Soak:
         action()
 
     def walk(self) -> None:
+        seen: set[str] = set()
         for stage in STAGES:
+            # A PDF is fetched once, when it first appears: that is when a 503 on it matters.
+            new = stage_pdfs(self.mirror, stage) - seen
+            seen |= new
+            for path in new:
+                if self.rng.random() < 0.5:
+                    self.mirror.overrides[path] = respond(503, b"busy", times=self.rng.randint(1, 3))
+                    self.injected["mirror 503 new pdf"] += 1
             self.mirror.stage = stage
             until = time.monotonic() + STAGE_SECONDS
             while time.monotonic() < until:
@@ -272,3 +288,9 @@ def test_our_processes_finds_only_marked_ones() -> None:
     finally:
         child.kill()
         child.wait()
+
+
+def test_stage_pdfs_are_the_reports_each_stage_links(mirror: MirrorServer) -> None:
+    firsts = [stage_pdfs(mirror, stage) for stage in STAGES]
+    assert firsts[0] == {PDF_PATHS[0]} and firsts[1] == set(PDF_PATHS[:2])
+    assert firsts[-1] == set(PDF_PATHS)
