@@ -21,6 +21,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -294,3 +295,16 @@ def test_stage_pdfs_are_the_reports_each_stage_links(mirror: MirrorServer) -> No
     firsts = [stage_pdfs(mirror, stage) for stage in STAGES]
     assert firsts[0] == {PDF_PATHS[0]} and firsts[1] == set(PDF_PATHS[:2])
     assert firsts[-1] == set(PDF_PATHS)
+
+
+def test_the_final_checks_catch_a_double_post_and_an_undelivered_alert() -> None:
+    slack = FakeSlack()
+    posted = {"channel": "#ddor-ops", "metadata": {"event_payload": {"alert_key": "ops:x"}}}
+    slack.ledger += [posted, posted]
+    sent = SimpleNamespace(key="ops:x", state="sent", last_error=None)
+    with pytest.raises(AssertionError, match="posted more than once"):
+        check_alerts([sent], slack, 7)
+    slack.ledger.pop()
+    dead = SimpleNamespace(key="ops:y", state="dead", last_error="channel_not_found")
+    with pytest.raises(AssertionError, match="ops:y dead channel_not_found"):
+        check_alerts([sent, dead], slack, 7)
