@@ -78,6 +78,22 @@ def our_processes(marker: str) -> list[int]:
     return found
 
 
+def describe_processes(pids: list[int]) -> str:
+    """Who is still alive and where it waits: enough to tell a stuck cycle from a busy one."""
+    lines = []
+    for pid in pids:
+        try:
+            status = dict(
+                line.split(":\t", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":\t" in line
+            )
+            wchan = Path(f"/proc/{pid}/wchan").read_text()
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        lines.append(f"  pid {pid} ppid {status.get('PPid')} {status.get('State')} wchan {wchan}: {command}")
+    return "\n".join(lines) or "  none"
+
+
 class Soak:
     """The daemon under test and the faults thrown at it, all drawn from one seeded RNG."""
 
@@ -189,6 +205,14 @@ class Soak:
             "slack faults hit": queued_slack - unused_slack,
         }
 
+    def stop_daemon(self) -> int:
+        """SIGTERM once the daemon is up: before its handlers are installed (a restart moments
+        ago) SIGTERM's default action ends it with -15 instead of a clean exit 0."""
+        started = f"daemon started (pid {self.daemon.pid})"
+        path = self.env.root / "daemon.log"
+        assert wait_for(lambda: started in path.read_text(errors="replace"), 30), f"seed {self.seed}: not started"
+        return stop(self.daemon)
+
     def log_tail(self, lines: int = 60) -> str:
         path = self.env.root / "daemon.log"
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
@@ -245,9 +269,10 @@ def soak_and_settle(env: Env, mirror: MirrorServer, slack: FakeSlack, store: Sto
         assert landed["mirror 503s served"] and landed["slack faults hit"], f"seed {seed}: {landed}"
         assert done, (
             f"seed {seed}: not settled in {SETTLE_SECONDS:g} s: reports {len(store.reports())}, "
-            f"outbox {store.alert_counts()}, in Slack {dict(content_counts(slack))}\n{soak.log_tail()}"
+            f"outbox {store.alert_counts()}, in Slack {dict(content_counts(slack))}\n"
+            f"processes:\n{describe_processes(our_processes(marker))}\n{soak.log_tail()}"
         )
-        assert stop(soak.daemon) == 0, f"seed {seed}: daemon did not stop cleanly\n{soak.log_tail()}"
+        assert soak.stop_daemon() == 0, f"seed {seed}: daemon did not stop cleanly\n{soak.log_tail()}"
         # Killed cycles (by us, or the daemon's own timeout) are closed, never left "running".
         unfinished = [r for r in store.last_runs(10_000) if not r["finished_at"]]
         assert not unfinished, f"seed {seed}: runs left open: {unfinished}"
