@@ -309,7 +309,8 @@ def test_our_processes_finds_only_marked_ones() -> None:
     marker = uuid.uuid4().hex
     child = subprocess.Popen(["sleep", "30"], env={**os.environ, "DDOR_SOAK_MARK": marker})
     try:
-        assert our_processes(marker) == [child.pid]
+        # /proc shows the new environment once the exec has completed (Popen may return first).
+        assert wait_for(lambda: our_processes(marker) == [child.pid], 5), our_processes(marker)
         assert our_processes(uuid.uuid4().hex) == []
     finally:
         child.kill()
