@@ -109,6 +109,11 @@ class Daemon:
         finally:
             with self.lock:
                 self.child = None
+        if code is not None and code < 0:
+            # Killed by a signal from outside (an operator, the OOM killer): the child could not
+            # close its own run row, so say here how it ended.
+            log.error("cycle killed by signal %d", -code)
+            self.store.close_unfinished_runs("killed", f"killed by signal {-code}")
         log.info("cycle finished with exit code %s in %.1f s", code, time.monotonic() - started)
         if code == 0:
             self.heartbeat()

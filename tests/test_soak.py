@@ -227,12 +227,6 @@ def seed() -> Iterator[int]:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=False,
-    reason="product bug: a cycle SIGKILLed mid-parse orphans its forked parse child (parsers/isolated.py), "
-    "which blocks for ever in conn.send (it still holds the pipe's read end, so no EPIPE) while holding "
-    "the inherited .ddor-cycle.lock flock: every later cycle waits on the lock until run_timeout kills it",
-)
 def test_soak_every_report_stored_once_every_alert_in_slack_once(
     tmp_path: Path, mirror: MirrorServer, slack: FakeSlack, seed: int
 ) -> None:
