@@ -270,7 +270,7 @@ class Cycle:
             crawler, self.crawler = self.crawler, None
             crawl = crawl_in_child(self.config, validators, self.verbose, plan, crawler)
             crawled_at = time.monotonic()
-            self._handle_crawl(crawl, result)
+            self._handle_crawl(crawl, plan["known"], result)
             self._record_store_health(True, None, result)
         except Exception as exc:  # noqa: BLE001 — a cycle failure is recorded, never fatal
             error = one_line(exc)
@@ -377,9 +377,10 @@ class Cycle:
         stats = {**stats, "corrections": result.corrections, "rechecked_after_digest": len(urls)}
         self.store.finish_run(result.run_id, result.outcome, stats, "; ".join(result.errors) or None)
 
-    def _handle_crawl(self, crawl: dict[str, Any], result: CycleResult) -> None:
+    def _handle_crawl(self, crawl: dict[str, Any], known: list[str], result: CycleResult) -> None:
+        """``known``: the report URLs stored before this crawl (read once, for its plan)."""
         withdrawn = self.store.withdrawn()
-        watched = [url for url in self.store.known_report_urls() if url not in withdrawn]
+        watched = [url for url in known if url not in withdrawn]
         failure = listing_failure(crawl, watched)
         threshold = self.config.alerts.failures_before_ops_alert
         if failure:
