@@ -9,10 +9,12 @@ posted on ICE.gov" paragraphs after it belong to it, so notes stay with their re
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 from lxml import html as lxml_html
+
+from crawler.result import Link, Note
 
 _REPORT_WORDS = re.compile(r"declined[\s_\-]*detainer|\bddor", re.IGNORECASE)
 _NOT_REPORT = re.compile(r"\bform\b|fact\s*sheet|questions\s+and\s+answers|\bfaq\b", re.IGNORECASE)
@@ -25,24 +27,9 @@ _BLOCKS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "td", "th", "dt", "dd"
 
 
 @dataclass
-class ReportLink:
-    url: str
-    text: str
-    date_line: str | None = None
-    notes: list[str] = field(default_factory=list)
-
-
-@dataclass
-class PageNote:
-    text: str
-    date_line: str | None
-    url: str | None  # the report link the note sits under, if any
-
-
-@dataclass
-class Listing:
-    links: list[ReportLink]
-    notes: list[PageNote]
+class ListingPage:
+    links: list[Link]
+    notes: list[Note]
     other_links: int
 
 
@@ -82,16 +69,16 @@ def _own_text(element: lxml_html.HtmlElement) -> str:
     return _fold(element.text_content())
 
 
-def parse_listing(body: str | bytes, base_url: str) -> Listing:
+def parse_listing(body: str | bytes, base_url: str) -> ListingPage:
     document = lxml_html.fromstring(body or b"<html></html>")
     for junk in document.xpath("//script|//style|//noscript"):
         junk.drop_tree()
-    links: list[ReportLink] = []
-    notes: list[PageNote] = []
+    links: list[Link] = []
+    notes: list[Note] = []
     seen: set[str] = set()
     other = 0
     date_line: str | None = None
-    current: ReportLink | None = None
+    current: Link | None = None
     for element in document.iter():
         if not isinstance(element.tag, str):
             continue
@@ -102,7 +89,7 @@ def parse_listing(body: str | bytes, base_url: str) -> Listing:
             if urlsplit(url).scheme in ("http", "https") and is_report_link(url, text, context):
                 if url not in seen:
                     seen.add(url)
-                    current = ReportLink(url, text, date_line)
+                    current = Link(url, text, date_line)
                     links.append(current)
             else:
                 other += 1
@@ -114,7 +101,7 @@ def parse_listing(body: str | bytes, base_url: str) -> Listing:
             date_line, current = text, None
         elif _NOTE.match(text):
             body_text = re.sub(r"^Note posted on ICE\.gov( website)?:\s*", "", text, flags=re.IGNORECASE)
-            notes.append(PageNote(body_text, date_line, current.url if current else None))
+            notes.append(Note(body_text, date_line, current.url if current else None))
             if current:
                 current.notes.append(body_text)
-    return Listing(links, notes, other)
+    return ListingPage(links, notes, other)

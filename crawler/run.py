@@ -16,13 +16,14 @@ from typing import Any
 
 from scrapy.crawler import CrawlerProcess
 
+from crawler.result import CrawlResult
 from crawler.settings import crawl_settings
 from crawler.spiders.ddor import DdorSpider
 from storage.archive import Archive
 
 
-def run_crawl(job: dict[str, Any]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
+def run_crawl(job: dict[str, Any]) -> CrawlResult:
+    result = CrawlResult()
     Archive(Path(job["archive_dir"])).clean_stale()
     process = CrawlerProcess(
         crawl_settings(job["source"], job["allowed_origins"], job["log_level"], job.get("robots_cache")),
@@ -32,8 +33,8 @@ def run_crawl(job: dict[str, Any]) -> dict[str, Any]:
     process.crawl(crawler, job=job, result=result)
     process.start()
     stats = crawler.stats.get_stats() if crawler.stats else {}
-    result["finish_reason"] = stats.get("finish_reason")
-    result["stats"] = {
+    result.finish_reason = stats.get("finish_reason")
+    result.stats = {
         key: value
         for key, value in stats.items()
         if isinstance(value, int | float | str) and not key.startswith("log_count")
@@ -52,7 +53,7 @@ def main(argv: list[str]) -> int:
         job, result_path = json.loads(Path(argv[1]).read_text()), argv[2]
     result = run_crawl(job)
     temp = Path(result_path + ".tmp")
-    temp.write_text(json.dumps(result, default=str))
+    temp.write_text(json.dumps(result.to_json(), default=str))
     temp.replace(result_path)
     return 0
 

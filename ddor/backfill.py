@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import requests
-
+from crawler.result import CrawlResult
 from ddor.config import Config
+from ddor.ingest import DocumentState, Fetched, Ingest
 from monitor import sections
-from monitor.alerts import new_report_outcome, recovered_alert
+from monitor.alerts import digest_key, recovered_alert
 from monitor.diff import diff_rows
 from parsers.errors import ParseError
 from parsers.isolated import Entry, Limits, parse_isolated
@@ -33,55 +33,69 @@ class BackfillResult:
     alerts: int = 0
 
 
-def fetch_source(source: str, config: Config) -> bytes:
-    """A report's bytes from a local file or an http(s) URL (size-capped, TLS verified)."""
-    if urlsplit(source).scheme in ("http", "https"):
-        cap = config.source.max_download_bytes
-        with requests.get(
-            source,
-            timeout=config.source.request_timeout_seconds,
-            stream=True,
-            headers={"User-Agent": config.source.user_agent},
-        ) as response:
-            response.raise_for_status()
-            chunks, size = [], 0
-            for chunk in response.iter_content(65536):
-                size += len(chunk)
-                if size > cap:
-                    raise ValueError(f"over the {cap:,}-byte limit (source.max_download_bytes)")
-                chunks.append(chunk)
-            return b"".join(chunks)
-    return Path(source).read_bytes()
+def is_url(source: str) -> bool:
+    return urlsplit(source).scheme in ("http", "https")
+
+
+def download(config: Config, urls: Sequence[str]) -> CrawlResult:
+    """The URLs' bytes into the archive through the crawler, so a backfill keeps every rule of
+    a crawl: robots.txt, the source's origin (and ``source.allowed_domains``) only, one request
+    at a time with the configured delay, the size cap and the timeouts. No validators are sent:
+    a backfill wants the bytes, and the archive stores each body once."""
+    from ddor.cycle import crawl_in_child
+
+    if not urls:
+        return CrawlResult()
+    return crawl_in_child(config, {}, plan={"only": list(urls)})
+
+
+def document_url(source: str) -> str:
+    """The URL a source is recorded under: itself, or a local file's ``file://`` URI."""
+    return source if is_url(source) else Path(source).resolve().as_uri()
+
+
+def fetch_sources(
+    config: Config, archive: Archive, sources: Sequence[str]
+) -> tuple[list[Fetched], list[tuple[str, str]]]:
+    """Each source (a local file or an http(s) URL) archived, or the reason it could not be."""
+    fetched: list[Fetched] = []
+    failed: list[tuple[str, str]] = []
+    urls = list(dict.fromkeys(source for source in sources if is_url(source)))
+    for source in sources:
+        if not is_url(source):
+            try:
+                data = Path(source).read_bytes()
+                fetched.append(Fetched(document_url(source), archive.write(data), len(data)))
+            except OSError as exc:
+                failed.append((source, f"{type(exc).__name__}: {exc}"))
+    crawl = download(config, urls)
+    answers = {doc.url: doc for doc in crawl.documents}
+    for url in urls:
+        doc = answers.get(url)
+        if doc is not None and doc.downloaded and doc.sha256 is not None:
+            fetched.append(Fetched(url, doc.sha256, doc.size))
+        else:
+            reason = crawl.failed or (doc.error if doc else None) or "no response (the crawl ended before it answered)"
+            failed.append((url, reason))
+    return fetched, failed
 
 
 def backfill(config: Config, store: Store, sources: Sequence[str], alert: bool, progress: Progress) -> BackfillResult:
+    """Past reports into the series through the one ingest path (in period order, so each
+    report's predecessor is stored first); alerts queued only when ``alert``."""
     result = BackfillResult()
-    archive = Archive(config.archive_path)
-    parsed: list[tuple[Report, str]] = []
-    for source in sources:
+    fetched, result.failed = fetch_sources(config, Archive(config.archive_path), sources)
+    source_of = {document_url(source): source for source in sources}
+    for outcome in Ingest(config, store, queue_alerts=alert)(fetched):
+        source = source_of.get(outcome.url, outcome.url)
         progress(source)
-        url = source if urlsplit(source).scheme in ("http", "https") else Path(source).resolve().as_uri()
-        try:
-            sha = archive.write(fetch_source(source, config))
-            if store.report_by_sha(sha):
-                result.known.append(source)
-                continue
-            parsed.append((parse_isolated(archive.read(sha), config.parse), url))
-        except ParseError as exc:
-            result.failed.append((source, f"{exc.kind}: {exc.reason}"))
-        except (OSError, ValueError, requests.RequestException) as exc:
-            result.failed.append((source, f"{type(exc).__name__}: {exc}"))
-    # In period order, so each report's predecessor is already stored when it arrives.
-    for report, url in sorted(parsed, key=lambda item: item[0].report.period_start):
-        series = [(r.report, r.url) for r in store.reports(kind=report.report.kind, statuses=("good",))]
-        status, alerts = new_report_outcome(report, url, series, config.alerts, config.alerts.trailing_reports)
-        if not alert:
-            alerts = []
-        with store.transaction() as connection:
-            report_id = store.save_report(connection, report, url, status)
-            store.record_document(connection, url, report.report.sha256, 0, None, None, "report")
-            result.alerts += store.add_alerts(connection, alerts, report_id)
-        result.stored.append(url)
+        if outcome.state in (DocumentState.REPORT, DocumentState.CORRECTION):
+            result.stored.append(outcome.url)
+        elif outcome.problem is not None:  # refused by the parser, now or before
+            result.failed.append((source, outcome.problem))
+        else:
+            result.known.append(source)
+        result.alerts += outcome.alerts
     return result
 
 
@@ -158,7 +172,7 @@ def _recovered_sections_alert(store: Store, old: StoredReport, new: Report, conf
     once (the alert key names the sections), in the digest's thread. Nothing when the report
     never had a digest (a baseline compares with nothing) or nothing was withheld."""
     read_now = set(sections.unreadable(old.report)) - set(sections.unreadable(new))
-    digest = store.alert_by_key(f"{old.sha256}:digest")
+    digest = store.alert_by_key(digest_key(old.sha256))
     if not read_now or digest is None:
         return []
     earlier = [

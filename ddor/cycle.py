@@ -3,7 +3,6 @@ alerts (outbox, same transaction) → deliver. ``ddor crawl`` and the daemon bot
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 import logging
@@ -18,17 +17,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from crawler.result import CrawlResult
 from ddor.config import Config
+from ddor.ingest import DocumentState, Fetched, Ingest
 from ddor.wiring import RUN_ID, start_crawler
 from monitor import alerts as build
-from monitor import sections
 from monitor.faults import crash_point
 from monitor.health import record_delivery, record_outcome
 from monitor.notify import Destination, Drainer, DrainResult
-from parsers.errors import ParseError
-from parsers.isolated import parse_isolated
-from parsers.models import CADENCE_DAYS, Report
-from storage import Archive, NewAlert, Store
+from parsers.models import CADENCE_DAYS
+from storage import NewAlert, Store
 
 log = logging.getLogger("ddor.cycle")
 
@@ -87,7 +85,7 @@ def crawl_in_child(
     verbose: bool = False,
     plan: dict[str, Any] | None = None,
     process: subprocess.Popen[bytes] | None = None,
-) -> dict[str, Any]:
+) -> CrawlResult:
     """Run crawler.run in a fresh interpreter (``process``, when one was started early by
     ``start_crawler``); kill it when it overruns. ``plan`` adds the known, due and ``only``
     URLs (see crawler/spiders/ddor.py)."""
@@ -115,12 +113,11 @@ def crawl_in_child(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-            return {"failed": f"crawl killed after {config.source.crawl_timeout_seconds:g} s"}
+            return CrawlResult.process_failed(f"crawl killed after {config.source.crawl_timeout_seconds:g} s")
         if process.returncode != 0 or not result_path.is_file():
             tail = (stderr or b"").decode(errors="replace").strip().splitlines()[-1:] or [""]
-            return {"failed": f"crawler exited with code {process.returncode}: {tail[0][:300]}"}
-        result: dict[str, Any] = json.loads(result_path.read_text())
-        return result
+            return CrawlResult.process_failed(f"crawler exited with code {process.returncode}: {tail[0][:300]}")
+        return CrawlResult.from_json(json.loads(result_path.read_text()))
 
 
 WORK_DIR_PREFIX = "ddor-crawl-"
@@ -154,68 +151,6 @@ def remove_orphaned_work_dirs(root: Path | None = None) -> list[Path]:
     return removed
 
 
-def crawl_outcome(crawl: dict[str, Any]) -> dict[str, Any]:
-    """What a crawl did, for the runs table: pages fetched, links found, documents by status,
-    errors by kind, Scrapy's finish reason."""
-    documents = crawl.get("documents", [])
-    errors: dict[str, int] = {}
-    for error in crawl.get("errors", []):
-        errors[error.get("kind", "unknown")] = errors.get(error.get("kind", "unknown"), 0) + 1
-    if "failed" in crawl:
-        errors["crawl_process"] = 1
-    return {
-        "pages_fetched": (crawl.get("stats") or {}).get("response_received_count", 0),
-        "listing_status": (crawl.get("listing") or {}).get("status"),
-        "report_links": len(crawl.get("links", [])),
-        "documents_downloaded": sum(1 for d in documents if d.get("status") == 200),
-        "documents_unchanged": sum(1 for d in documents if d.get("status") == 304),
-        "errors": errors,
-        "finish_reason": crawl.get("finish_reason") or crawl.get("failed"),
-    }
-
-
-def listing_failure(result: dict[str, Any], known_urls: list[str]) -> str | None:
-    """Why this crawl's listing cannot be trusted at all (nothing from it is used), or None."""
-    if "failed" in result:
-        return str(result["failed"])
-    listing = result.get("listing") or {}
-    if listing.get("status") == 304:
-        return None
-    if listing.get("status") != 200:
-        return f"listing page: {listing.get('error') or 'no response'}"
-    found = {link["url"] for link in result.get("links", [])}
-    if not found and known_urls:
-        return "the listing page has no report links any more (page redesigned or moved?)"
-    if not found:
-        # Never "no change" on a page that never showed a report: a wrong source.url or a
-        # moved page would otherwise look like a quiet week forever.
-        return f"no report links on {listing.get('url') or 'the listing page'} (is source.url the DDOR page?)"
-    lost = [url for url in known_urls if url not in found]
-    if lost:
-        return (
-            f"the listing page lost {len(lost)} previously seen report link(s), e.g. {lost[0]} "
-            "(if ICE withdrew it, acknowledge with `ddor forget URL`)"
-        )
-    return None
-
-
-def download_failure(result: dict[str, Any]) -> str | None:
-    """Report URLs requested that gave no usable response (the others are still processed)."""
-    answered = {d["url"] for d in result.get("documents", []) if d.get("status") in (200, 304)}
-    requested = result.get("requested", [link["url"] for link in result.get("links", [])])
-    missing = [url for url in requested if url not in answered]
-    if not missing:
-        return None
-    errors = {d.get("url"): d.get("error") for d in result.get("documents", []) if d.get("error")}
-    reason = errors.get(missing[0]) or "no response (the crawl ended before it answered)"
-    return f"{len(missing)} report download(s) failed, e.g. {missing[0]}: {reason}"
-
-
-def same_content(old: Report, new: Report) -> bool:
-    """Equal parses apart from the digest of the bytes they came from."""
-    return dataclasses.replace(new, report=dataclasses.replace(new.report, sha256=old.report.sha256)) == old
-
-
 def _added(first: DrainResult | None, second: DrainResult) -> DrainResult:
     if first is None:
         return second
@@ -237,7 +172,6 @@ class Cycle:
         self.crawler = crawler  # a crawl child started early (ddor crawl), used by the first crawl
         self.config = config
         self.store = store
-        self.archive = Archive(config.archive_path)
         self.destination = destination
         self.trigger = trigger
         self.verbose = verbose
@@ -263,7 +197,7 @@ class Cycle:
         for stale in self.store.close_unfinished_runs("failed", "interrupted: the cycle was killed before it finished"):
             log.warning("run %s never finished (killed?); recorded as failed", stale)
         self.store.start_run(run_id, self.trigger)
-        crawl: dict[str, Any] = {}
+        crawl = CrawlResult()
         crawled_at = time.monotonic()
         try:
             validators, plan = self._crawl_plan()
@@ -281,7 +215,7 @@ class Cycle:
         # Before delivery: a digest must never link to a page that does not exist yet.
         self._build_site(result)
         stats = {
-            **crawl_outcome(crawl),
+            **crawl.summary(),
             "new_reports": result.new_reports,
             "corrections": result.corrections,
             "quarantined": result.quarantined,
@@ -304,11 +238,11 @@ class Cycle:
         if result.outcome == "failed" and stats_outcome != "failed":
             # Delivery failed after the run row was written: `ddor status` must say so too.
             self._finish_run(result, stats)
-        if crawl.get("deferred") and result.outcome == "ok":
+        if crawl.deferred and result.outcome == "ok":
             # The second crawl is a new Scrapy process, which knows nothing of the first one's
             # last request: keep the configured gap between them ourselves.
             time.sleep(max(0.0, self.config.source.download_delay_seconds - (time.monotonic() - crawled_at)))
-            self._recheck_after_digest(crawl["deferred"], result, stats)
+            self._recheck_after_digest(crawl.deferred, result, stats)
         return result
 
     def _finish_run(self, result: CycleResult, stats: dict[str, Any]) -> None:
@@ -357,14 +291,14 @@ class Cycle:
         second crawl of just those URLs, then the correction path and delivery again."""
         try:
             crawl = crawl_in_child(self.config, self.store.validators(), self.verbose, {"only": urls})
-            if "failed" in crawl:
-                raise RuntimeError(crawl["failed"])
-            failure = download_failure(crawl)
+            if crawl.failed is not None:
+                raise RuntimeError(crawl.failed)
+            failure = crawl.download_failure()
             if failure:
                 result.outcome = "failed"
                 result.errors.append(failure)
             corrections = len(result.corrections)
-            self._handle_documents(crawl, {}, result)
+            self._ingest(crawl, result)
             with self.store.transaction() as connection:
                 self._save_document_validators(connection, crawl)
             if len(result.corrections) > corrections:
@@ -377,11 +311,11 @@ class Cycle:
         stats = {**stats, "corrections": result.corrections, "rechecked_after_digest": len(urls)}
         self.store.finish_run(result.run_id, result.outcome, stats, "; ".join(result.errors) or None)
 
-    def _handle_crawl(self, crawl: dict[str, Any], known: list[str], result: CycleResult) -> None:
+    def _handle_crawl(self, crawl: CrawlResult, known: list[str], result: CycleResult) -> None:
         """``known``: the report URLs stored before this crawl (read once, for its plan)."""
         withdrawn = self.store.withdrawn()
         watched = [url for url in known if url not in withdrawn]
-        failure = listing_failure(crawl, watched)
+        failure = crawl.listing_failure(watched)
         threshold = self.config.alerts.failures_before_ops_alert
         if failure:
             result.outcome, result.errors = "failed", [failure]
@@ -389,148 +323,71 @@ class Cycle:
                 alerts = record_outcome(self.store, connection, "crawl", False, failure, result.run_id, threshold)
                 self.store.add_alerts(connection, alerts)
             return
-        listing = crawl.get("listing") or {}
-        not_modified = listing.get("status") == 304
-        downloads = download_failure(crawl)  # on a 304, of the due re-checks
+        downloads = crawl.download_failure()  # on a 304, of the due re-checks
         if downloads:
             result.outcome, result.errors = "failed", [downloads]
-        elif not_modified:
+        elif crawl.not_modified:
             result.outcome = "not_modified"
         with self.store.transaction() as connection:
             self.store.add_alerts(
                 connection,
                 record_outcome(self.store, connection, "crawl", downloads is None, downloads, result.run_id, threshold),
             )
-            if not_modified and not crawl.get("documents"):
+            if crawl.not_modified and not crawl.documents:
                 # A long silence is exactly when the page answers 304 every time.
                 self.store.add_alerts(connection, self._silence())
                 return
-        links = {link["url"]: link for link in crawl.get("links", [])}
-        self._handle_documents(crawl, links, result)
+        self._ingest(crawl, result)
+        links = crawl.links_by_url()
         with self.store.transaction() as connection:
             self.store.reinstate(connection, [url for url in links if url in withdrawn])
-            for note in crawl.get("notes", []):
-                if self.store.record_note(connection, note["text"], note.get("date_line"), note.get("url")):
-                    self.store.add_alerts(
-                        connection, [build.note_alert(note["text"], note.get("date_line"), note.get("url"))]
-                    )
+            for note in crawl.notes:
+                if self.store.record_note(connection, note.text, note.date_line, note.url):
+                    self.store.add_alerts(connection, [build.note_alert(note.text, note.date_line, note.url)])
             # Validators are saved last: a crash before here re-checks everything next time.
             # The listing's are saved only when every report link on it was stored: a 304 on
             # the next poll must never hide a report whose download failed this time.
-            if not not_modified and downloads is None:
+            if not crawl.not_modified and downloads is None:
                 self.store.set_validators(
-                    connection, self.config.source.url, listing.get("etag"), listing.get("last_modified")
+                    connection, self.config.source.url, crawl.listing.etag, crawl.listing.last_modified
                 )
             self._save_document_validators(connection, crawl)
             self.store.add_alerts(connection, self._silence())
 
-    def _handle_documents(self, crawl: dict[str, Any], links: dict[str, Any], result: CycleResult) -> None:
-        parsed = self._parse_new(crawl, links, result)
-        sizes = {doc["url"]: doc.get("size", 0) for doc in crawl.get("documents", []) if doc.get("url")}
-        for url, report in sorted(parsed, key=lambda item: (item[1].report.period_start, item[0])):
-            self._store_report(url, report, links.get(url, {}), sizes.get(url, 0), result)
+    def _ingest(self, crawl: CrawlResult, result: CycleResult) -> None:
+        """Each downloaded document through the one ingest path; the run summary counts what
+        was stored (a report counts only once its transaction committed)."""
+        links = crawl.links_by_url()
+        fetched = [
+            Fetched(
+                doc.url,
+                doc.sha256,
+                doc.size,
+                links[doc.url].text if doc.url in links else None,
+                links[doc.url].date_line if doc.url in links else None,
+            )
+            for doc in crawl.documents
+            if doc.downloaded and doc.sha256 is not None
+        ]
+        counted = {
+            DocumentState.REPORT: result.new_reports,
+            DocumentState.CORRECTION: result.corrections,
+            DocumentState.QUARANTINED: result.quarantined,
+        }
+        for outcome in Ingest(self.config, self.store, run_id=result.run_id)(fetched):
+            if outcome.state in counted:
+                counted[outcome.state].append(outcome.url)
 
-    def _save_document_validators(self, connection: Any, crawl: dict[str, Any]) -> None:
+    def _save_document_validators(self, connection: Any, crawl: CrawlResult) -> None:
         """Every answered document restarts its re-check clock; quarantined bytes keep no
         validators (so a re-check fetches them whole) but are not fetched on every poll."""
-        for doc in crawl.get("documents", []):
-            if doc.get("status") == 304:
-                self.store.set_validators(connection, doc["url"], doc.get("etag"), doc.get("last_modified"))
-            elif doc.get("status") == 200 and doc.get("sha256"):
-                held = self.store.quarantined(doc["sha256"])
-                etag, modified = (None, None) if held else (doc.get("etag"), doc.get("last_modified"))
-                self.store.set_validators(connection, doc["url"], etag, modified)
-
-    def _parse_new(self, crawl: dict[str, Any], links: dict[str, Any], result: CycleResult) -> list[tuple[str, Report]]:
-        """Parse each downloaded document whose bytes we have not seen at that URL."""
-        parsed = []
-        threshold = self.config.alerts.failures_before_ops_alert
-        for doc in crawl.get("documents", []):
-            url, sha = doc.get("url"), doc.get("sha256")
-            if doc.get("status") != 200 or not sha or self.store.document(url, sha):
-                continue
-            if self.store.quarantined(sha):
-                continue
-            known = self.store.report_by_sha(sha)
-            if known is not None:  # same bytes at a new URL: an alias, not a new report
-                with self.store.transaction() as connection:
-                    self._record(connection, doc, links, "alias")
-                continue
-            try:
-                report = parse_isolated(self.archive.read(sha), self.config.parse)
-            except ParseError as exc:
-                result.quarantined.append(url)
-                with self.store.transaction() as connection:
-                    self.store.quarantine(connection, sha, url, exc.kind, exc.reason)
-                    self._record(connection, doc, links, "quarantined")
-                    self.store.add_alerts(connection, [build.quarantine_alert(sha, url, exc.kind, exc.reason)])
-                    self.store.add_alerts(
-                        connection,
-                        record_outcome(
-                            self.store, connection, "parse", False, f"{url}: {exc.reason}", result.run_id, threshold
-                        ),
-                    )
-                continue
-            with self.store.transaction() as connection:
-                self.store.add_alerts(
-                    connection, record_outcome(self.store, connection, "parse", True, None, result.run_id, threshold)
-                )
-            parsed.append((url, report))
-        return parsed
-
-    def _record(self, connection: Any, doc: dict[str, Any], links: dict[str, Any], status: str) -> None:
-        link = links.get(doc["url"], {})
-        self.store.record_document(
-            connection, doc["url"], doc["sha256"], doc.get("size", 0), link.get("text"), link.get("date_line"), status
-        )
-
-    def _store_report(self, url: str, report: Report, link: dict[str, Any], size: int, result: CycleResult) -> None:
-        sha = report.report.sha256
-        previous_doc = self.store.latest_document_for_url(url)
-        original = self.store.report_by_sha(previous_doc["sha256"]) if previous_doc else None
-        alerts: list[NewAlert]
-        if original is not None and same_content(original.report, report):
-            # New bytes, same report (a server re-stamping PDF metadata on each download):
-            # recorded as another copy of the report, never announced as a correction.
-            log.info("%s: new bytes, identical parse; recorded, not announced", url)
-            with self.store.transaction() as connection:
-                self.store.record_document(connection, url, sha, size, link.get("text"), link.get("date_line"), "alias")
-            return
-        if original is not None:
-            # Held whole only when nothing in it can be trusted; an unreadable section is
-            # withheld from the comparison while the readable ones are posted.
-            held = sections.is_held(report)
-            status = "suspect" if held else "good"
-            thread = self._first_alert_key(original.sha256)
-            alerts = [build.correction_alert(original.report, report, url, thread)]
-            if held:
-                alerts = [build.suspect_alert(report, url)]
-            elif sections.unreadable(report):
-                alerts.append(build.withheld_alert(report, url))
-            doc_status, supersedes = "correction", original.id
-        else:
-            status, alerts = self._new_report_outcome(report, url)
-            doc_status, supersedes = "report", None
-        crash_point("before-commit")
-        with self.store.transaction() as connection:
-            report_id = self.store.save_report(connection, report, url, status, supersedes)
-            self.store.record_document(connection, url, sha, size, link.get("text"), link.get("date_line"), doc_status)
-            self.store.add_alerts(connection, alerts, report_id)
-        # Counted only once committed: the run summary never claims what was not stored.
-        (result.corrections if supersedes is not None else result.new_reports).append(url)
-
-    def _first_alert_key(self, sha: str) -> str:
-        for kind in ("digest", "baseline"):
-            if self.store.alert_by_key(f"{sha}:{kind}"):
-                return f"{sha}:{kind}"
-        return f"{sha}:digest"
-
-    def _new_report_outcome(self, report: Report, url: str) -> tuple[str, list[NewAlert]]:
-        from monitor.site import link_report_pages
-
-        series = [(r.report, r.url) for r in self.store.reports(kind=report.report.kind, statuses=("good",))]
-        status, alerts = build.new_report_outcome(report, url, series, self.rules, self.config.alerts.trailing_reports)
-        return status, link_report_pages(alerts, self.config.site.base_url)
+        for doc in crawl.documents:
+            if doc.status == 304:
+                self.store.set_validators(connection, doc.url, doc.etag, doc.last_modified)
+            elif doc.downloaded and doc.sha256 is not None:
+                held = self.store.quarantined(doc.sha256)
+                etag, modified = (None, None) if held else (doc.etag, doc.last_modified)
+                self.store.set_validators(connection, doc.url, etag, modified)
 
     def _silence(self) -> list[NewAlert]:
         """One informational alert when no new report arrived for k × the cadence."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -148,7 +148,7 @@ def digest_alert(
 ) -> NewAlert:
     notable, total = notable_changes(previous, report, rules, history)
     return NewAlert(
-        f"{report.report.sha256}:digest",
+        digest_key(report.report.sha256),
         "digest",
         "content",
         _with_withheld(
@@ -348,6 +348,30 @@ def sample_route_alert(sample_digest: NewAlert, routes: Sequence[Route], channel
         raise LookupError(f"no route in alerts.routes has channel {channel!r} (configured: {known})")
     changes = sample_digest.payload["changes"]
     return route_alert(sample_digest, scope, [c for c in changes if scope.covers(c["key"])] or list(changes))
+
+
+def digest_key(sha256: str) -> str:
+    return f"{sha256}:digest"
+
+
+def thread_key(sha256: str, queued: Callable[[str], bool]) -> str:
+    """The key a later message about this report threads under: its digest, or its baseline
+    when it was the first of its series (``queued``: is a key in the outbox)."""
+    baseline = f"{sha256}:baseline"
+    return baseline if not queued(digest_key(sha256)) and queued(baseline) else digest_key(sha256)
+
+
+def correction_outcome(
+    original: Report, corrected: Report, url: str, original_key: str
+) -> tuple[str, list[NewAlert]]:
+    """A correction's stored status and its alerts: as for a new report, held whole only when
+    nothing in it can be trusted, an unreadable section withheld while the readable ones post."""
+    if sections.is_held(corrected):
+        return "suspect", [suspect_alert(corrected, url)]
+    alerts = [correction_alert(original, corrected, url, original_key)]
+    if sections.unreadable(corrected):
+        alerts.append(withheld_alert(corrected, url))
+    return "good", alerts
 
 
 def new_report_outcome(

@@ -17,6 +17,7 @@ The job (``crawler/run.py``) names: ``url``, ``validators`` by URL, ``known`` re
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 import scrapy
@@ -34,6 +35,7 @@ from twisted.internet.error import TimeoutError as TwistedTimeout
 from twisted.python.failure import Failure
 
 from crawler.links import parse_listing
+from crawler.result import CrawlError, CrawlResult, Document, Listing
 from storage.archive import Archive
 
 
@@ -75,13 +77,12 @@ class DdorSpider(scrapy.Spider):
     # Error statuses reach the callbacks so they are recorded as crawl failures, not lost.
     custom_settings = {"HTTPERROR_ALLOW_ALL": True}
 
-    def __init__(self, job: dict[str, Any], result: dict[str, Any], **kwargs: Any) -> None:
+    def __init__(self, job: dict[str, Any], result: CrawlResult, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.job = job
         self.result = result
-        self.archive = Archive(__import__("pathlib").Path(job["archive_dir"]))
+        self.archive = Archive(Path(job["archive_dir"]))
         self.allowed_domains = list(job["allowed_domains"])
-        result.update(listing={}, links=[], notes=[], documents=[], errors=[], requested=[], deferred=[])
 
     async def start(self) -> Any:  # Scrapy ≥ 2.13
         for request in self.start_requests():
@@ -100,45 +101,35 @@ class DdorSpider(scrapy.Spider):
         )
 
     def listing_failed(self, failure: Failure) -> None:
-        self.result["listing"] = {"status": None, "error": f"{type(failure.value).__name__}: {failure.value}"}
-        self.result["errors"].append({"kind": "listing", "url": self.job["url"], "message": str(failure.value)})
+        self.result.listing = Listing(error=f"{type(failure.value).__name__}: {failure.value}")
+        self.result.errors.append(CrawlError("listing", self.job["url"], str(failure.value)))
 
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
-        listing = {
-            "status": response.status,
-            "url": response.url,
-            "etag": _header(response, "ETag"),
-            "last_modified": _header(response, "Last-Modified"),
-        }
-        self.result["listing"] = listing
+        listing = Listing(response.status, response.url, _header(response, "ETag"), _header(response, "Last-Modified"))
+        self.result.listing = listing
         if response.status == 304:
             yield from self._documents(self.job.get("recheck", []))
             return
         if response.status != 200 or not hasattr(response, "text"):
-            listing["error"] = f"HTTP {response.status}"
-            self.result["errors"].append(
-                {
-                    "kind": f"http_{response.status}",
-                    "url": response.url,
-                    "message": f"listing page answered HTTP {response.status}",
-                }
+            listing.error = f"HTTP {response.status}"
+            self.result.errors.append(
+                CrawlError(f"http_{response.status}", response.url, f"listing page answered HTTP {response.status}")
             )
             return
         page = parse_listing(response.body, response.url)
-        self.result["links"] = [vars(link) for link in page.links]
-        self.result["notes"] = [vars(note) for note in page.notes]
+        self.result.links, self.result.notes = page.links, page.notes
         known = set(self.job.get("known", []))
         new = [link.url for link in page.links if link.url not in known]
         due = [url for url in self.job.get("recheck", []) if url not in new]
         if new:
-            self.result["deferred"] = due
+            self.result.deferred = due
             yield from self._documents(new)
         else:
             yield from self._documents(due)
 
     def _documents(self, urls: Iterable[str]) -> Iterator[scrapy.Request]:
         for url in dict.fromkeys(urls):
-            self.result["requested"].append(url)
+            self.result.requested.append(url)
             yield scrapy.Request(
                 url,
                 callback=self.save_document,
@@ -148,30 +139,25 @@ class DdorSpider(scrapy.Spider):
             )
 
     def save_document(self, response: Response, url: str) -> None:
-        entry: dict[str, Any] = {
-            "url": url,
-            "status": response.status,
-            "etag": _header(response, "ETag"),
-            "last_modified": _header(response, "Last-Modified"),
-        }
+        entry = Document(url, response.status, _header(response, "ETag"), _header(response, "Last-Modified"))
         if response.status == 304:
             # A 304 need not repeat the validators; the stored ones still hold.
             stored = self.job["validators"].get(url) or {}
-            entry["etag"] = entry["etag"] or stored.get("etag")
-            entry["last_modified"] = entry["last_modified"] or stored.get("last_modified")
+            entry.etag = entry.etag or stored.get("etag")
+            entry.last_modified = entry.last_modified or stored.get("last_modified")
         if response.status == 200:
             try:
-                entry["sha256"] = self.archive.write(response.body)
-                entry["size"] = len(response.body)
+                entry.sha256 = self.archive.write(response.body)
+                entry.size = len(response.body)
             except OSError as exc:
-                entry.update(status=None, error=failure_cause(exc, 0, 0))
-                self.result["errors"].append({"kind": "local_write", "url": url, "message": entry["error"]})
+                entry.status, entry.error = None, failure_cause(exc, 0, 0)
+                self.result.errors.append(CrawlError("local_write", url, entry.error))
         elif response.status != 304:
-            entry["error"] = f"HTTP {response.status}"
-            self.result["errors"].append(
-                {"kind": f"http_{response.status}", "url": url, "message": f"report answered HTTP {response.status}"}
+            entry.error = f"HTTP {response.status}"
+            self.result.errors.append(
+                CrawlError(f"http_{response.status}", url, f"report answered HTTP {response.status}")
             )
-        self.result["documents"].append(entry)
+        self.result.documents.append(entry)
 
     def document_failed(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
@@ -179,5 +165,6 @@ class DdorSpider(scrapy.Spider):
         settings = self.crawler.settings
         timeout, max_bytes = settings.getfloat("DOWNLOAD_TIMEOUT"), settings.getint("DOWNLOAD_MAXSIZE")
         message = failure_cause(failure.value or Exception("unknown failure"), timeout, max_bytes)
-        self.result["documents"].append({"url": url, "status": None, "error": message})
-        self.result["errors"].append({"kind": type(failure.value).__name__, "url": url, "message": message})
+        if url is not None:
+            self.result.documents.append(Document(url, None, error=message))
+        self.result.errors.append(CrawlError(type(failure.value).__name__, url, message))
