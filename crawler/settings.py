@@ -1,6 +1,6 @@
 """Scrapy settings for one crawl, built from ``config.yaml``'s ``source`` section.
 
-Each deviation from Scrapy's defaults is a rule from docs/reliability: polite (robots.txt,
+Each deviation from Scrapy's defaults is a rule from docs/reliability.md: polite (robots.txt,
 one request per host, a delay, identifying User-Agent), bounded (size cap, time cap, few
 redirects and retries), and closed (no telnet, no file:/data:/ftp: handlers, TLS verified,
 no HTTP cache — it could replay a stale page without asking the server).

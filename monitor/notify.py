@@ -92,7 +92,9 @@ class Posted:
 
 class Destination(Protocol):
     name: str
-    can_reconcile: bool
+    can_reconcile: bool  # can read the channel back (resolve a doubt); webhooks cannot
+    can_upload: bool  # can attach a file (the chart) to a thread: the bot token's Web API only
+    delivers: bool  # False for --dry-run: payloads are shown, nothing is recorded as sent
 
     def post(self, alert: OutboxAlert, message: dict[str, Any], channel: str, thread_ts: str | None) -> Posted: ...
 
@@ -107,12 +109,18 @@ class Destination(Protocol):
 
     def reply(self, channel: str, thread_ts: str, text: str) -> None: ...
 
+    def upload(self, channel: str, thread_ts: str, content: bytes, filename: str, title: str) -> None:
+        """Attach a file in the thread (called only when ``can_upload``)."""
+        ...
+
 
 @dataclass
 class ConsoleDestination:
     stream: TextIO = field(default_factory=lambda: sys.stdout)
     name: str = "console"
     can_reconcile: bool = False
+    can_upload: bool = False
+    delivers: bool = True
 
     def post(self, alert: OutboxAlert, message: dict[str, Any], channel: str, thread_ts: str | None) -> Posted:
         self.stream.write(f"\n[{alert.kind} → {channel}]\n{render_console(alert.payload)}\n")
@@ -128,12 +136,16 @@ class ConsoleDestination:
     def reply(self, channel: str, thread_ts: str, text: str) -> None:
         return None
 
+    def upload(self, channel: str, thread_ts: str, content: bytes, filename: str, title: str) -> None:
+        return None
+
 
 @dataclass
 class DryRunDestination(ConsoleDestination):
     """Prints the exact JSON payload that would be sent."""
 
     name: str = "dry-run"
+    delivers: bool = False
 
     def post(self, alert: OutboxAlert, message: dict[str, Any], channel: str, thread_ts: str | None) -> Posted:
         body = {
@@ -184,6 +196,8 @@ def _post_connection_error(exc: BaseException) -> DeliveryError:
 class SlackWebDestination:
     name = "slack"
     can_reconcile = True
+    can_upload = True
+    delivers = True
 
     def __init__(self, token: str, base_url: str, timeout: float = 15.0) -> None:
         # retry_handlers=[]: the SDK's connection-error retry could post a message twice.
@@ -279,6 +293,8 @@ class WebhookDestination:
 
     name = "webhook"
     can_reconcile = False
+    can_upload = False
+    delivers = True
 
     def __init__(self, url: str, timeout: float = 15.0) -> None:
         self.client = WebhookClient(url, timeout=timeout, retry_handlers=[])  # type: ignore[arg-type]
@@ -306,6 +322,9 @@ class WebhookDestination:
         return channel
 
     def reply(self, channel: str, thread_ts: str, text: str) -> None:
+        return None
+
+    def upload(self, channel: str, thread_ts: str, content: bytes, filename: str, title: str) -> None:
         return None
 
 
@@ -373,7 +392,7 @@ class Drainer:
 
     def drain(self) -> DrainResult:
         result = DrainResult()
-        if isinstance(self.destination, DryRunDestination):
+        if not self.destination.delivers:
             # --dry-run: show the exact payloads, record no attempt, mark nothing sent.
             for alert in self.store.alerts(states=("pending", "sending")):
                 message = render_slack(alert.payload, self.top_changes)
@@ -572,13 +591,12 @@ class Drainer:
         the alert, which is already marked sent."""
         if not ts:
             return
-        upload = getattr(self.destination, "upload", None)
         series = (payload or {}).get("chart")
-        if upload is not None and isinstance(series, dict) and len(series.get("periods", [])) >= 2:
+        if self.destination.can_upload and isinstance(series, dict) and len(series.get("periods", [])) >= 2:
             try:
                 from monitor.chart import series_png
 
-                upload(
+                self.destination.upload(
                     channel,
                     ts,
                     series_png(series),

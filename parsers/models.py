@@ -1,4 +1,4 @@
-"""Typed records a parse produces; their JSON form is ``report-json.md``."""
+"""Typed records a parse produces; their JSON form is ``docs/report-json.md``."""
 
 from __future__ import annotations
 
@@ -100,7 +100,7 @@ class Report:
         return frozenset(key for key in SECTION_KEYS if grouped[key])
 
     def to_json(self) -> dict[str, Any]:
-        """The ``report-json.md`` object, plus ``validation`` (allowed extra key)."""
+        """The ``docs/report-json.md`` object, plus ``validation`` (allowed extra key)."""
         return {
             "report": asdict(self.report),
             "issued": [asdict(row) for row in self.issued],
