@@ -18,7 +18,7 @@ from monitor.diff import ROLLUPS, Change, aggregate, diff_reports, diff_rows
 from monitor.rules import Route, RouteScope, Thresholds, route_scopes, why_notable
 from monitor.summary import summarize
 from parsers.jurisdictions import row_key
-from parsers.models import Report
+from parsers.models import CADENCE_DAYS, Report
 from storage.store import NewAlert
 
 _KIND_ORDER = {"declined": 0, "issued": 1, "policy_added": 2, "policy_removed": 3, "policy_changed": 4}
@@ -57,7 +57,7 @@ def missing_periods(previous_end: str, new_start: str, kind: str) -> tuple[tuple
         return ((gap_start.isoformat(), (new_first - dt.timedelta(days=1)).isoformat()),)
     gaps = []
     while gap_start < new_first:
-        end = min(gap_start + dt.timedelta(days=6), new_first - dt.timedelta(days=1))
+        end = min(gap_start + dt.timedelta(days=CADENCE_DAYS["weekly"] - 1), new_first - dt.timedelta(days=1))
         gaps.append((gap_start.isoformat(), end.isoformat()))
         gap_start = end + dt.timedelta(days=1)
     return tuple(gaps)
