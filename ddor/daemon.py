@@ -78,6 +78,10 @@ class Daemon:
         self.child: subprocess.Popen[bytes] | None = None
         self.stopping = threading.Event()
         self.lock = threading.Lock()
+        # One cycle at a time across jobs: max_instances holds per job only, and the catch-up
+        # job can fire while the scheduled one runs. A second cycle would replace self.child,
+        # so a shutdown could no longer kill the first.
+        self.cycle_running = threading.Lock()
         self.started = dt.datetime.now(dt.UTC)
         self.state_path = state_path(config)
 
@@ -91,6 +95,15 @@ class Daemon:
         """One cycle in a child process with a wall-clock limit; returns its exit code."""
         if self.stopping.is_set():
             return None
+        if not self.cycle_running.acquire(blocking=False):
+            log.warning("%s run skipped: a cycle is still running", trigger)
+            return None
+        try:
+            return self._run_child(trigger)
+        finally:
+            self.cycle_running.release()
+
+    def _run_child(self, trigger: str) -> int | None:
         started = time.monotonic()
         with self.lock:
             self.child = subprocess.Popen(self.command(trigger), start_new_session=True, stdin=subprocess.PIPE)
