@@ -155,8 +155,7 @@ class Ingest:
                 self._record(connection, document, DocumentState.ALIAS)
             return Ingested(url, DocumentState.ALIAS)
         if original is not None:
-            thread = build.thread_key(original.sha256, lambda key: self.store.alert_by_key(key) is not None)
-            status, alerts = build.correction_outcome(original.report, report, url, thread)
+            status, alerts = build.correction_outcome(original.report, report, url, self.config.alerts, self._queued)
             state, supersedes = DocumentState.CORRECTION, original.id
         else:
             status, alerts = self._new_report_outcome(report, url)
@@ -167,6 +166,9 @@ class Ingest:
             self._record(connection, document, state)
             queued = self._queue(connection, alerts, report_id)
         return Ingested(url, state, None, queued)
+
+    def _queued(self, key: str) -> bool:
+        return self.store.alert_by_key(key) is not None
 
     def _new_report_outcome(self, report: Report, url: str) -> tuple[str, list[NewAlert]]:
         from monitor.site import link_report_pages

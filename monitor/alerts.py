@@ -1,7 +1,8 @@
 """Alerts are data: typed payloads with deterministic keys, built by pure functions.
 
 Keys: ``<sha256>:baseline``, ``<sha256>:digest``, ``<sha256>:route:<channel>``, ``<sha256>:suspect``,
-``<new sha256>:correction:<old sha256>``, ``note:<text digest>``, ``ops:<check>:<state>:<run>``.
+``<new sha256>:correction:<old sha256>`` (and ``…:route:<channel>`` for a desk it touches),
+``note:<text digest>``, ``ops:<check>:<state>:<run>``.
 A key is unique in the outbox, so re-running a cycle can never queue an alert twice.
 """
 
@@ -14,7 +15,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from monitor import sections
-from monitor.diff import ROLLUPS, Change, aggregate, diff_reports, diff_rows
+from monitor.diff import ROLLUPS, Change, aggregate, diff_reports, diff_rows, section_row_key
 from monitor.rules import Route, RouteScope, Thresholds, route_scopes, why_notable
 from monitor.summary import summarize
 from parsers.jurisdictions import row_key
@@ -201,6 +202,32 @@ def correction_alert(original: Report, corrected: Report, url: str, original_key
     )
 
 
+def route_correction_alerts(
+    correction: NewAlert, routes: Sequence[Route], queued: Callable[[str], bool]
+) -> list[NewAlert]:
+    """A correction for each desk whose scope it touches, with only its rows, threaded under
+    that desk's digest of the original when there was one: a desk that was told a number
+    must be told when ICE corrects it. The key is one per (correction, channel)."""
+    payload = correction.payload
+    original = payload["original_sha256"]
+    alerts = []
+    for scope in route_scopes(routes):
+        rows = [c for c in payload["row_changes"] if scope.covers(section_row_key(c["section"], c["row"]))]
+        if not rows:
+            continue
+        desk_digest = f"{original}:route:{scope.channel}"
+        alerts.append(
+            NewAlert(
+                f"{correction.key}:route:{scope.channel}",
+                "correction",
+                "content",
+                {**payload, "channel": scope.channel, "row_changes": rows},
+                thread_key=desk_digest if queued(desk_digest) else None,
+            )
+        )
+    return alerts
+
+
 def suspect_alert(report: Report, url: str) -> NewAlert:
     return NewAlert(
         f"{report.report.sha256}:suspect",
@@ -362,13 +389,16 @@ def thread_key(sha256: str, queued: Callable[[str], bool]) -> str:
 
 
 def correction_outcome(
-    original: Report, corrected: Report, url: str, original_key: str
+    original: Report, corrected: Report, url: str, rules: Thresholds, queued: Callable[[str], bool]
 ) -> tuple[str, list[NewAlert]]:
     """A correction's stored status and its alerts: as for a new report, held whole only when
-    nothing in it can be trusted, an unreadable section withheld while the readable ones post."""
+    nothing in it can be trusted, an unreadable section withheld while the readable ones post.
+    The main channel's correction threads under the original's first message; each desk in
+    ``rules.routes`` that it touches gets its own (``queued``: is a key in the outbox)."""
     if sections.is_held(corrected):
         return "suspect", [suspect_alert(corrected, url)]
-    alerts = [correction_alert(original, corrected, url, original_key)]
+    correction = correction_alert(original, corrected, url, thread_key(original.report.sha256, queued))
+    alerts = [correction, *route_correction_alerts(correction, rules.routes, queued)]
     if sections.unreadable(corrected):
         alerts.append(withheld_alert(corrected, url))
     return "good", alerts

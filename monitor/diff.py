@@ -121,6 +121,17 @@ class RowChange:
     row: dict[str, Any]
 
 
+def section_row_key(section: str, row: dict[str, Any]) -> str:
+    """The jurisdiction key of a row of ``section`` (as ``RowChange.row`` holds it), the same
+    key the aggregates use: Section I's rows are counties, Section II's name county and state,
+    Section III's a jurisdiction."""
+    if section == "issued":
+        return row_key(row["county"], row["state"], bare_county=True)
+    if section == "policies":
+        return row_key(row["jurisdiction"], row["state"])
+    return row_key(row["county"], row["state"])
+
+
 def diff_rows(old: Report, new: Report) -> list[RowChange]:
     """Row-level differences between two parses of the *same* report (a correction)."""
     changes: list[RowChange] = []
