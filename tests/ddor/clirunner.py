@@ -46,3 +46,8 @@ def env_with_reports(tmp_path: Path, stems: list[str] = REPORT_STEMS, status: st
             store.save_report(connection, report, url_of(stem), status)
     store.close()
     return env
+
+
+def run(env: Env, *args: str) -> Result:
+    """``env.run`` in this process: the command with the test's config and environment."""
+    return invoke(*args, config=env.config_path, env={**CLEAN_ENV, **env.env})
