@@ -398,8 +398,7 @@ def backfill(obj: Context, sources: tuple[str, ...], send_alerts: bool) -> None:
     from rich.console import Console
     from rich.progress import Progress
 
-    from ddor.backfill import backfill as run_backfill
-    from ddor.views import drain_outbox, table
+    from ddor.views import backfill_sources, backfill_totals
 
     config, store = obj.config, obj.store()
     with Progress(console=Console(stderr=True), transient=True) as bar:
@@ -408,14 +407,10 @@ def backfill(obj: Context, sources: tuple[str, ...], send_alerts: bool) -> None:
         def step(source: str) -> None:
             bar.update(task, advance=1, description=Path(source).name[:40])
 
-        result = run_backfill(config, store, sources, send_alerts, step)
-    totals = table("stored", "already known", "failed", "alerts queued")
-    totals.add_row(str(len(result.stored)), str(len(result.known)), str(len(result.failed)), str(result.alerts))
-    Console(stderr=True).print(totals)
+        result = backfill_sources(config, store, sources, send_alerts, step)
+    Console(stderr=True).print(backfill_totals(result))
     for source, reason in result.failed:
         click.echo(f"ddor: {source}: {reason}", err=True)
-    if send_alerts and result.alerts:
-        drain_outbox(config, store)
     sys.exit(EXIT_FAILED if result.failed else 0)
 
 
@@ -428,20 +423,11 @@ def reparse(obj: Context, workers: int | None) -> None:
 
     Example: ddor reparse --workers 2
     """
-    from ddor.backfill import reparse as run_reparse
-    from ddor.views import drain_outbox
+    from ddor.views import reparse_line, reparse_reports
 
-    config, store = obj.config, obj.store()
-    changes, failures = run_reparse(config, store, workers)
-    if any(change.alerts for change in changes):
-        # Sections a fixed parser now reads: their changes go out once, in the digest's thread.
-        drain_outbox(config, store)
+    changes, failures = reparse_reports(obj.config, obj.store(), workers)
     for change in changes:
-        click.echo(
-            f"report {change.report_id} ({change.period}): +{change.rows_added} −{change.rows_removed} rows"
-            + (f"; changed {', '.join(change.meta_changed)}" if change.meta_changed else "")
-            + (f"; now suspect: {change.problems[0]}" if change.problems else "")
-        )
+        click.echo(reparse_line(change))
     for report_id, reason in failures:
         click.echo(f"ddor: report {report_id}: {reason}", err=True)
     click.echo(f"{len(changes)} report(s) changed, {len(failures)} failed", err=True)

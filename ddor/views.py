@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
+    from ddor.backfill import BackfillResult, ReparseChange
     from ddor.config import Config
     from ddor.cycle import CycleResult
     from monitor.notify import DrainResult, RetryOutcome
@@ -424,6 +425,50 @@ def drain_outbox(config: Config, store: Store) -> None:
     from ddor.wiring import make_destination
 
     Cycle(config, store, make_destination(config)).drainer().drain()
+
+
+# ---- backfill and reparse -----------------------------------------------------------------
+
+
+def backfill_sources(
+    config: Config, store: Store, sources: Sequence[str], send_alerts: bool, step: Callable[[str], None]
+) -> BackfillResult:
+    """Past reports (files or URLs) into the series in period order (``ddor backfill``); with
+    ``send_alerts``, what a live run would have sent is queued and sent now."""
+    from ddor.backfill import backfill
+
+    result = backfill(config, store, sources, send_alerts, step)
+    if send_alerts and result.alerts:
+        drain_outbox(config, store)
+    return result
+
+
+def backfill_totals(result: BackfillResult) -> Any:
+    totals = table("stored", "already known", "failed", "alerts queued")
+    totals.add_row(str(len(result.stored)), str(len(result.known)), str(len(result.failed)), str(result.alerts))
+    return totals
+
+
+def reparse_reports(
+    config: Config, store: Store, workers: int | None
+) -> tuple[list[ReparseChange], list[tuple[int, str]]]:
+    """Every archived report through the current parser (``ddor reparse``): what changed, and
+    the reports that failed."""
+    from ddor.backfill import reparse
+
+    changes, failures = reparse(config, store, workers)
+    if any(change.alerts for change in changes):
+        # Sections a fixed parser now reads: their changes go out once, in the digest's thread.
+        drain_outbox(config, store)
+    return changes, failures
+
+
+def reparse_line(change: ReparseChange) -> str:
+    return (
+        f"report {change.report_id} ({change.period}): +{change.rows_added} −{change.rows_removed} rows"
+        + (f"; changed {', '.join(change.meta_changed)}" if change.meta_changed else "")
+        + (f"; now suspect: {change.problems[0]}" if change.problems else "")
+    )
 
 
 # ---- history and export --------------------------------------------------------------------

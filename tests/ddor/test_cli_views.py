@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from ddor.backfill import ReparseChange
 from ddor.cycle import CycleResult
 from ddor.daemon import take_daemon_lock
 from ddor.locks import LockBusy
-from ddor.views import Refusal, cycle_lines, jurisdiction_key_for
+from ddor.views import Refusal, cycle_lines, jurisdiction_key_for, reparse_line
 from monitor.notify import DrainResult
 
 
@@ -90,3 +91,12 @@ def test_a_jurisdiction_without_its_state_is_refused_as_usage() -> None:
     with pytest.raises(Refusal) as refused:
         jurisdiction_key_for("Travis")
     assert refused.value.code == 2 and "give the state too" in refused.value.message
+
+
+def test_a_reparse_change_is_one_line_naming_what_changed() -> None:
+    rows_only = ReparseChange(1, "2017-02-04..2017-02-10", 1, 0, [], [])
+    assert reparse_line(rows_only) == "report 1 (2017-02-04..2017-02-10): +1 −0 rows"
+    everything = ReparseChange(2, "2017-02-11..2017-02-17", 0, 3, ["pages", "title"], ["sum mismatch", "other"])
+    assert reparse_line(everything) == (
+        "report 2 (2017-02-11..2017-02-17): +0 −3 rows; changed pages, title; now suspect: sum mismatch"
+    )
