@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from ddor import __version__
-from ddor.views import EXIT_FAILED, EXIT_USAGE, Refusal
+from ddor.errors import EXIT_FAILED, EXIT_USAGE, Refusal
 
 # Everything heavier than click is imported inside the command that uses it: `ddor --help`
 # and `ddor parse` must not pay for SQLAlchemy, Scrapy, slack-sdk, rich or matplotlib
@@ -45,7 +45,7 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
 
 
 class Group(click.Group):
-    """A command's :class:`~ddor.views.Refusal` ends it with one line on stderr and its exit
+    """A command's :class:`~ddor.errors.Refusal` ends it with one line on stderr and its exit
     code, wherever in the command it was raised."""
 
     def invoke(self, ctx: click.Context) -> Any:

@@ -2,9 +2,9 @@
 through the packages, and hand back what the command prints. ``ddor/cli.py`` only parses
 options, calls one function here and prints; the decisions themselves live in ``monitor/``.
 
-Imported by ``ddor/cli.py`` at start, so everything heavier than the standard library is
-imported inside the function that uses it (``ddor --help`` and ``ddor parse`` must not pay for
-SQLAlchemy, Scrapy, slack-sdk or rich; tests/ddor/test_imports.py guards it)."""
+Imported by the commands when they run (``ddor --help`` does not load it), and everything
+heavier than the standard library is imported inside the function that uses it: ``ddor parse``
+must not pay for SQLAlchemy, Scrapy, slack-sdk or rich (tests/ddor/test_imports.py guards it)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
+
+from ddor.errors import EXIT_FAILED, Refusal
 
 if TYPE_CHECKING:
     from ddor.backfill import BackfillResult, ReparseChange
@@ -25,18 +27,6 @@ if TYPE_CHECKING:
     from parsers.models import Report
     from storage import Store
     from storage.store import StoredReport
-
-EXIT_FAILED, EXIT_USAGE = 1, 2
-
-
-class Refusal(Exception):
-    """A command cannot do what was asked: one line on stderr and an exit code (2 for a usage
-    or configuration error, 1 for a request the store cannot answer)."""
-
-    def __init__(self, message: str, code: int = EXIT_USAGE) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
 
 
 def table(*columns: str, title: str | None = None) -> Any:

@@ -10,8 +10,9 @@ import pytest
 from ddor.backfill import ReparseChange
 from ddor.cycle import CycleResult
 from ddor.daemon import take_daemon_lock
+from ddor.errors import Refusal
 from ddor.locks import LockBusy
-from ddor.views import Refusal, cycle_lines, jurisdiction_key_for, reparse_line
+from ddor.views import cycle_lines, jurisdiction_key_for, reparse_line
 from monitor.notify import DrainResult
 
 
