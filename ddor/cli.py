@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from ddor import __version__
+from ddor.errors import EXIT_FAILED, EXIT_USAGE, Refusal
 
 # Everything heavier than click is imported inside the command that uses it: `ddor --help`
 # and `ddor parse` must not pay for SQLAlchemy, Scrapy, slack-sdk, rich or matplotlib
@@ -23,8 +24,6 @@ if TYPE_CHECKING:
     from ddor.config import Config
     from storage import Store
 
-EXIT_FAILED, EXIT_USAGE = 1, 2
-
 
 def console() -> Console:
     """Rich output; piped to a file or a script, tables keep their full width (no ellipses)."""
@@ -33,15 +32,27 @@ def console() -> Console:
     return Console() if sys.stdout.isatty() else Console(width=200)
 
 
-def table(*columns: str, title: str | None = None) -> Any:
-    from rich.table import Table
-
-    return Table(*columns, title=title)
+def show(items: list[Any]) -> None:
+    """Print lines (rich markup) and tables, in order."""
+    out = console()
+    for item in items:
+        out.print(item)
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     click.echo(f"ddor: {message}", err=True)
     sys.exit(code)
+
+
+class Group(click.Group):
+    """A command's :class:`~ddor.errors.Refusal` ends it with one line on stderr and its exit
+    code, wherever in the command it was raised."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except Refusal as refusal:
+            fail(refusal.message, refusal.code)
 
 
 class Context:
@@ -94,7 +105,7 @@ class Context:
 pass_ctx = click.make_pass_decorator(Context)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", "config_path", metavar="PATH", help="config.yaml (else $DDOR_CONFIG, else ./config.yaml)")
 @click.option("-v", "--verbose", is_flag=True, help="More logging, and tracebacks on errors.")
 @click.option(
@@ -132,43 +143,11 @@ def crawl(obj: Context, dry_run: bool, no_wait: bool, trigger: str) -> None:
 
     Example: ddor crawl
     """
-    from ddor.wiring import start_crawler
+    from ddor.views import crawl_once, cycle_lines
 
-    config = obj.config
-    # Scrapy's import (~0.4 s) runs on the other core while this process loads the store;
-    # the child waits for its job, sent once the cycle lock is held.
-    crawler = start_crawler(obj.verbose)
-    try:
-        from ddor.cycle import Cycle
-        from ddor.locks import Lock, LockBusy
-        from ddor.wiring import make_destination
-
-        store = obj.store()
-        lock = Lock(config, store, "cycle")
-        try:
-            lock.acquire(wait=not no_wait)
-        except LockBusy as exc:
-            fail(f"{exc}; not starting a second cycle")
-        try:
-            destination = make_destination(config, dry_run)
-            cycle = Cycle(config, store, destination, trigger=trigger, verbose=obj.verbose, crawler=crawler)
-            result = cycle.run()
-        finally:
-            lock.release()
-    finally:
-        if crawler.poll() is None:  # not used: refused, or the cycle failed before its crawl
-            crawler.kill()
-            crawler.wait()
-    delivery = result.delivery
-    summary = (
-        f"run {result.run_id}: {result.outcome}; new reports {len(result.new_reports)}, corrections "
-        f"{len(result.corrections)}, quarantined {len(result.quarantined)}"
-    )
-    if delivery:
-        summary += f"; alerts sent {delivery.sent + delivery.reconciled}, dead {delivery.dead}"
-    click.echo(summary, err=True)
-    for error in result.errors:
-        click.echo(f"ddor: {error}", err=True)
+    result = crawl_once(obj.config, obj.store, obj.verbose, dry_run, not no_wait, trigger)
+    for line in cycle_lines(result):
+        click.echo(line, err=True)
     sys.exit(result.exit_code)
 
 
@@ -185,37 +164,16 @@ def parse(obj: Context, files: tuple[str, ...], fmt: str, in_process: bool) -> N
 
     Example: ddor parse ddor2017_01-28to02-03.pdf --format csv > releases.csv
     """
-    from parsers.ddor import parse_report
-    from parsers.errors import ParseError
-    from parsers.isolated import Limits, parse_isolated
+    from ddor.views import parse_files, write_parsed
+    from parsers.isolated import Limits
 
     # No config is needed to parse; when one is named, its parse limits apply.
     limits = obj.config.parse if obj.config_path or os.environ.get("DDOR_CONFIG") else Limits()
-    reports, failed = [], False
-    for name in files:
-        try:
-            data = Path(name).read_bytes()
-            report = parse_report(data, limits.max_pages) if in_process else parse_isolated(data, limits)
-        except OSError as exc:
-            click.echo(f"ddor: {name}: cannot read: {exc.strerror}", err=True)
-            failed = True
-            continue
-        except ParseError as exc:
-            click.echo(f"ddor: {name}: {exc.kind}: {exc.reason}", err=True)
-            failed = True
-            continue
-        for problem in report.problems:
-            click.echo(f"ddor: {name}: suspect: {problem}", err=True)
-        reports.append(report)
-    if fmt == "json":
-        objects = [r.to_json() for r in reports]
-        click.echo(json.dumps(objects[0] if len(files) == 1 and objects else objects, indent=2, ensure_ascii=False))
-    else:
-        from monitor.export import write_csv
-        from monitor.tables import RELEASE_COLUMNS, release_rows
-
-        write_csv(release_rows(reports), RELEASE_COLUMNS, sys.stdout)
-    sys.exit(EXIT_FAILED if failed else 0)
+    parsed = parse_files(files, limits, in_process)
+    for message in parsed.messages:
+        click.echo(message, err=True)
+    write_parsed(parsed.reports, fmt, len(files) == 1, sys.stdout)
+    sys.exit(EXIT_FAILED if parsed.failed else 0)
 
 
 @cli.command()
@@ -231,31 +189,11 @@ def daemon(obj: Context, standby: bool | None) -> None:
 
     Example: ddor --config /etc/ddor/config.yaml daemon
     """
-    import logging
-    import signal
-
     from ddor.config import default_config_path
-    from ddor.daemon import Daemon
-    from ddor.locks import Lock, LockBusy
+    from ddor.views import run_daemon
 
-    config, store = obj.config, obj.store()
-    lock = Lock(config, store, "daemon")
-    if standby is None:
-        standby = not store.is_sqlite  # a team's shared database: a second machine is a hot spare
-    try:
-        lock.acquire(wait=False)
-    except LockBusy as exc:
-        if not standby:
-            fail(f"{exc}; refusing to start a second daemon")
-        logging.getLogger("ddor.daemon").warning("standby: %s; taking over when it stops", exc)
-        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-        lock.acquire(wait=True)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        logging.getLogger("ddor.daemon").warning("standby: lock acquired, now the active daemon")
-    try:
-        Daemon(obj.config_path and Path(obj.config_path) or default_config_path(None), config, store, obj.verbose).run()
-    finally:
-        lock.release()
+    config_file = Path(obj.config_path) if obj.config_path else default_config_path(None)
+    run_daemon(config_file, obj.config, obj.store(), obj.verbose, standby)
 
 
 @cli.command()
@@ -265,60 +203,9 @@ def status(obj: Context) -> None:
 
     Example: ddor status
     """
-    config, store = obj.config, obj.store(write=False)
-    out = console()
-    from ddor.daemon import read_state
-    from ddor.locks import Lock
+    from ddor.views import status_view
 
-    if store.created:
-        out.print(f"[bold]Store[/bold] {store.url_for_humans}  schema v{store.schema_version()}")
-    else:
-        out.print(f"[bold]Store[/bold] {store.url_for_humans}  not created yet (`ddor crawl` creates it)")
-    lock_error = ""
-    try:
-        held = Lock(config, store, "daemon").is_held()
-    except OSError as exc:  # a lock file we may not read: say so rather than guess
-        held, lock_error = False, exc.strerror or type(exc).__name__
-    state = read_state(config) if held else None
-    if held and state:
-        out.print(
-            f"[bold]Daemon[/bold] running (pid {state['pid']}, since {state['since'][:19]}), "
-            f"next run {str(state.get('next_run'))[:19]}"
-        )
-    elif lock_error:
-        out.print(f"[bold]Daemon[/bold] unknown (lock file: {lock_error})")
-    else:
-        out.print(f"[bold]Daemon[/bold] {'running' if held else 'not running'}")
-    reports = store.reports()
-    if reports:
-        latest = reports[-1]
-        out.print(
-            f"[bold]Latest report[/bold] {latest.kind} {latest.period_start}..{latest.period_end} ({latest.status})"
-        )
-    counts = store.alert_counts()
-    out.print(
-        "[bold]Alerts[/bold] " + ", ".join(f"{k} {counts.get(k, 0)}" for k in ("pending", "sending", "sent", "dead"))
-    )
-    for alert in store.alerts(states=("dead",))[-5:]:
-        out.print(f"  dead: {alert.key}: {alert.last_error}")
-    for check in ("crawl", "parse", "store", "delivery"):
-        health = store.health(check)
-        out.print(
-            f"[bold]Health[/bold] {check}: {health['consecutive_failures']} consecutive failures"
-            + (f" — {health['last_error']}" if health["last_error"] else "")
-        )
-    runs = table("run", "trigger", "started", "outcome", "seconds", "error")
-    for run in store.last_runs(10):
-        seconds = (run["finished_at"] - run["started_at"]).total_seconds() if run["finished_at"] else None
-        runs.add_row(
-            run["run_id"],
-            run["trigger"],
-            str(run["started_at"])[:19],
-            run["outcome"] or "running",
-            f"{seconds:.1f}" if seconds is not None else "",
-            (run["error"] or "")[:60],
-        )
-    out.print(runs)
+    show(status_view(obj.config, obj.store(write=False)))
 
 
 @cli.command()
@@ -329,58 +216,13 @@ def reports(obj: Context, fmt: str) -> None:
 
     Example: ddor reports --format json | jq '.[] | select(.status != "good")'
     """
+    from ddor.views import reports_json, reports_view
+
     store = obj.store(write=False)
-    withdrawn = store.withdrawn()
-    stored_reports = store.reports()
     if fmt == "json":
-        click.echo(json.dumps([report_json(stored, withdrawn) for stored in stored_reports], indent=2))
+        click.echo(json.dumps(reports_json(store), indent=2))
         return
-    listed = table("id", "kind", "period", "pages", "issued", "declined", "status", "sha256")
-    for stored in stored_reports:
-        meta = stored.report.report
-        listed.add_row(
-            str(stored.id),
-            meta.kind,
-            f"{meta.period_start}..{meta.period_end}",
-            str(meta.pages),
-            f"{meta.detainers_issued or 0:,}",
-            str(len(stored.report.declined)),
-            stored.status + status_note(stored.report) + (" (withdrawn)" if stored.url in withdrawn else ""),
-            meta.sha256[:12],
-        )
-    out = console()
-    out.print(listed)
-    for url, at in sorted(withdrawn.items(), key=lambda item: item[1]):
-        out.print(f"withdrawn from the page: {url} (acknowledged {str(at)[:19]})")
-
-
-def status_note(report: Any) -> str:
-    """The sections withheld from a stored report's diff, for the reports table."""
-    from monitor.sections import HEADINGS, section_status
-
-    withheld = [HEADINGS[s] for s, status in section_status(report).items() if status.startswith("withheld")]
-    return f" ({', '.join(withheld)} withheld)" if withheld else ""
-
-
-def report_json(stored: Any, withdrawn: dict[str, Any]) -> dict[str, Any]:
-    """One stored report for scripts (``ddor reports --format json``)."""
-    from monitor.sections import section_status
-
-    meta = stored.report.report
-    return {
-        "id": stored.id,
-        "kind": meta.kind,
-        "period_start": meta.period_start,
-        "period_end": meta.period_end,
-        "pages": meta.pages,
-        "detainers_issued": meta.detainers_issued,
-        "declined": len(stored.report.declined),
-        "sha256": meta.sha256,
-        "status": stored.status,
-        "url": stored.url,
-        "withdrawn_at": withdrawn[stored.url].isoformat() if stored.url in withdrawn else None,
-        "sections": section_status(stored.report),
-    }
+    show(reports_view(store))
 
 
 @cli.command()
@@ -391,13 +233,9 @@ def forget(obj: Context, url: str) -> None:
 
     Example: ddor forget https://www.ice.gov/doclib/ddor/ddor2017_02-11to02-17.pdf
     """
-    store = obj.store()
-    if url not in store.known_report_urls():
-        fail(f"{url}: not a report URL this store has seen (see `ddor reports --format json`)")
-    if store.acknowledge_withdrawn(url):
-        click.echo(f"recorded as withdrawn: {url}")
-    else:
-        click.echo(f"already recorded as withdrawn: {url}")
+    from ddor.views import forget_report
+
+    click.echo(forget_report(obj.store(), url))
 
 
 @cli.command()
@@ -411,37 +249,14 @@ def diff(obj: Context, a: int | None, b: int | None, fmt: str, show_all: bool) -
 
     Example: ddor diff 1 2 --format json
     """
-    from monitor.alerts import notable_changes
-    from monitor.diff import diff_reports
-    from monitor.render import change_line
+    from ddor.views import diff_view
 
-    store = obj.store(write=False)
-    missing = [i for i in (a, b) if i is not None and store.report_by_id(i) is None]
-    if missing:
-        fail(f"no stored report with id {missing[0]} (ids from `ddor reports`)", EXIT_FAILED)
-    if a is not None and b is not None:
-        old, new = store.report_by_id(a), store.report_by_id(b)
-    else:
-        good = store.reports(statuses=("good",))
-        if not good:
-            fail("no stored reports yet; run `ddor crawl` first", EXIT_FAILED)
-        new = store.report_by_id(a) if a is not None else good[-1]
-        assert new is not None
-        series = [r for r in good if r.kind == new.kind and r.period_end < new.period_start]
-        old = series[-1] if series else None
-    if old is None or new is None:
-        fail("no earlier report of the same kind to compare with (ids from `ddor reports`)", EXIT_FAILED)
-    assert old is not None and new is not None
-    if show_all:
-        changes = [{**c.to_json(), "delta": c.delta, "reason": ""} for c in diff_reports(old.report, new.report)]
-    else:
-        changes, _ = notable_changes(old.report, new.report, obj.config.alerts)
+    view = diff_view(obj.store(write=False), a, b, obj.config.alerts, show_all)
     if fmt == "json":
-        click.echo(json.dumps({"from": old.id, "to": new.id, "changes": changes}, indent=2))
+        click.echo(json.dumps(view.to_json(), indent=2))
         return
-    click.echo(f"{old.period_start}..{old.period_end} → {new.period_start}..{new.period_end}: {len(changes)} changes")
-    for change in changes:
-        click.echo(change_line(change).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"))
+    for line in view.lines():
+        click.echo(line)
 
 
 @cli.command()
@@ -454,35 +269,14 @@ def replay(obj: Context, since: str, fmt: str) -> None:
 
     Example: ddor replay --from 2017-01-01 --format json
     """
-    import datetime as dt
+    from ddor.views import replay_lines, replay_view
 
-    from monitor.alerts import alerts_for_new_report
-    from monitor.render import render_console
-
-    try:
-        dt.date.fromisoformat(since)
-    except ValueError:
-        fail(f"--from: expected a date like 2017-01-28, got {since!r}")
-    config, store = obj.config, obj.store(write=False)
-    good = store.reports(statuses=("good",))
-    produced: list[dict[str, Any]] = []
-    for stored in good:
-        if stored.period_start < since:
-            continue
-        series = [
-            (r.report, r.url)
-            for r in good
-            if r.kind == stored.kind and r.id != stored.id and r.period_start < stored.period_start
-        ]
-        for new in alerts_for_new_report(
-            stored.report, stored.url, series, config.alerts, config.alerts.trailing_reports
-        ):
-            produced.append({"key": new.key, "kind": new.kind, "payload": new.payload})
+    produced = replay_view(obj.config, obj.store(write=False), since)
     if fmt == "json":
         click.echo(json.dumps(produced, indent=2, ensure_ascii=False))
         return
-    for item in produced:
-        click.echo(f"\n[{item['kind']}] {item['key']}\n{render_console(item['payload'])}")
+    for line in replay_lines(produced):
+        click.echo(line)
     click.echo(f"\n{len(produced)} alert(s) would be produced; nothing was sent.", err=True)
 
 
@@ -501,36 +295,9 @@ def alert_test(obj: Context, dry_run: bool, route_channel: str | None) -> None:
 
     Example: ddor alert test --dry-run; ddor alert test --route "#texas"
     """
-    import tempfile
+    from ddor.views import send_test_alerts
 
-    from ddor.wiring import make_destination
-    from monitor.alerts import sample_route_alert
-    from monitor.notify import Drainer
-    from monitor.samples import sample_alerts
-    from storage import Store
-
-    config = obj.config
-    samples = sample_alerts()
-    if route_channel is not None:
-        try:
-            samples = [sample_route_alert(samples[0], config.alerts.routes, route_channel)]
-        except LookupError as exc:
-            fail(str(exc))
-    with tempfile.TemporaryDirectory(prefix="ddor-alert-test-") as work:
-        store = Store(f"sqlite:///{work}/test.sqlite3")
-        store.upgrade()
-        with store.transaction() as connection:
-            store.add_alerts(connection, samples)
-        drainer = Drainer(
-            store,
-            make_destination(config, dry_run),
-            config.slack.channel,
-            config.ops_channel,
-            config.slack.max_attempts,
-            config.slack.min_seconds_between_posts,
-        )
-        result = drainer.drain()
-        store.close()
+    result = send_test_alerts(obj.config, dry_run, route_channel)
     click.echo(f"test alerts: sent {result.sent}, dead {result.dead}", err=True)
     sys.exit(EXIT_FAILED if result.dead else 0)
 
@@ -544,13 +311,9 @@ def alert_retry(obj: Context, keys: tuple[str, ...]) -> None:
 
     Example: ddor alert retry 3f2a…:digest
     """
-    from ddor.cycle import Cycle
-    from ddor.wiring import make_destination
-    from monitor.notify import retry_dead
+    from ddor.views import retry_dead_alerts
 
-    config, store = obj.config, obj.store()
-    drainer = Cycle(config, store, make_destination(config)).drainer()
-    outcome = retry_dead(store, drainer, keys, failures_before_ops_alert=config.alerts.failures_before_ops_alert)
+    outcome = retry_dead_alerts(obj.config, obj.store(), keys)
     for key in outcome.unknown:
         click.echo(f"ddor: {key}: no dead alert with that key", err=True)
     delivery = outcome.delivery
@@ -589,34 +352,14 @@ def history(obj: Context, jurisdiction: str, fmt: str) -> None:
 
     Example: ddor history "Travis County, TX"
     """
-    from monitor.tables import series_rows
-    from parsers.jurisdictions import jurisdiction_key, split_county_state
+    from ddor.views import history_rows, history_table, jurisdiction_key_for
 
-    if ":" in jurisdiction:
-        key = jurisdiction
-    else:
-        county, state = split_county_state(jurisdiction)
-        if state is None:
-            fail(f'{jurisdiction!r}: give the state too, e.g. "Travis County, TX"')
-        key = jurisdiction_key(county, state or "")
-    reports = [r.report for r in obj.store(write=False).reports(statuses=("good",))]
-    rows = series_rows(reports, only_key=key)
+    key = jurisdiction_key_for(jurisdiction)
+    rows = history_rows(obj.store(write=False), key)
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
-    if not rows:
-        fail(f"{key}: not in any stored report", EXIT_FAILED)
-    series = table("kind", "period", "issued", "declined", "policy", title=f"{rows[0]['label']} ({key})")
-    for row in rows:
-        issued = "" if row["issued"] is None else f"{row['issued']:,}"
-        series.add_row(
-            row["kind"],
-            f"{row['period_start']}..{row['period_end']}",
-            issued,
-            str(row["declined"]),
-            "yes" if row["has_policy"] else "",
-        )
-    console().print(series)
+    show([history_table(rows, key)])
 
 
 @cli.command()
@@ -637,37 +380,9 @@ def export(obj: Context, fmt: str, which: str, out: str | None) -> None:
 
     Example: ddor export --format xlsx --out ddor.xlsx
     """
-    from monitor import tables
-    from monitor.export import write_csv, write_xlsx
+    from ddor.views import export_reports
 
-    reports = [r.report for r in obj.store(write=False).reports(statuses=("good",))]
-    builders = {
-        "releases": (tables.release_rows, tables.RELEASE_COLUMNS),
-        "series": (tables.series_rows, tables.SERIES_COLUMNS),
-        "policies": (tables.policy_rows, tables.POLICY_COLUMNS),
-    }
-    if fmt == "xlsx":
-        if not out:
-            fail("--out: an .xlsx workbook needs a file to go to")
-        try:
-            write_xlsx({name: (columns, build_rows(reports)) for name, (build_rows, columns) in builders.items()}, out)
-        except OSError as exc:
-            fail(f"--out: cannot write {out}: {exc.strerror}")
-        return
-    build_rows, columns = builders[which]
-    rows = build_rows(reports)
-    try:
-        stream = open(out, "w", newline="", encoding="utf-8") if out else sys.stdout  # noqa: SIM115
-    except OSError as exc:
-        fail(f"--out: cannot write {out}: {exc.strerror}")
-    try:
-        if fmt == "json":
-            stream.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
-        else:
-            write_csv(rows, columns, stream)
-    finally:
-        if out:
-            stream.close()
+    export_reports(obj.store(write=False), fmt, which, out)
 
 
 @cli.command()
@@ -683,9 +398,7 @@ def backfill(obj: Context, sources: tuple[str, ...], send_alerts: bool) -> None:
     from rich.console import Console
     from rich.progress import Progress
 
-    from ddor.backfill import backfill as run_backfill
-    from ddor.cycle import Cycle
-    from ddor.wiring import make_destination
+    from ddor.views import backfill_sources, backfill_totals
 
     config, store = obj.config, obj.store()
     with Progress(console=Console(stderr=True), transient=True) as bar:
@@ -694,14 +407,10 @@ def backfill(obj: Context, sources: tuple[str, ...], send_alerts: bool) -> None:
         def step(source: str) -> None:
             bar.update(task, advance=1, description=Path(source).name[:40])
 
-        result = run_backfill(config, store, sources, send_alerts, step)
-    totals = table("stored", "already known", "failed", "alerts queued")
-    totals.add_row(str(len(result.stored)), str(len(result.known)), str(len(result.failed)), str(result.alerts))
-    Console(stderr=True).print(totals)
+        result = backfill_sources(config, store, sources, send_alerts, step)
+    Console(stderr=True).print(backfill_totals(result))
     for source, reason in result.failed:
         click.echo(f"ddor: {source}: {reason}", err=True)
-    if send_alerts and result.alerts:
-        Cycle(config, store, make_destination(config)).drainer().drain()
     sys.exit(EXIT_FAILED if result.failed else 0)
 
 
@@ -714,21 +423,11 @@ def reparse(obj: Context, workers: int | None) -> None:
 
     Example: ddor reparse --workers 2
     """
-    from ddor.backfill import reparse as run_reparse
-    from ddor.cycle import Cycle
-    from ddor.wiring import make_destination
+    from ddor.views import reparse_line, reparse_reports
 
-    config, store = obj.config, obj.store()
-    changes, failures = run_reparse(config, store, workers)
-    if any(change.alerts for change in changes):
-        # Sections a fixed parser now reads: their changes go out once, in the digest's thread.
-        Cycle(config, store, make_destination(config)).drainer().drain()
+    changes, failures = reparse_reports(obj.config, obj.store(), workers)
     for change in changes:
-        click.echo(
-            f"report {change.report_id} ({change.period}): +{change.rows_added} −{change.rows_removed} rows"
-            + (f"; changed {', '.join(change.meta_changed)}" if change.meta_changed else "")
-            + (f"; now suspect: {change.problems[0]}" if change.problems else "")
-        )
+        click.echo(reparse_line(change))
     for report_id, reason in failures:
         click.echo(f"ddor: report {report_id}: {reason}", err=True)
     click.echo(f"{len(changes)} report(s) changed, {len(failures)} failed", err=True)

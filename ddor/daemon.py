@@ -27,6 +27,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from ddor.config import Config, ConfigError, config_to_json, load_config
+from ddor.locks import Lock, LockBusy
 from monitor.alerts import ops_failure_alert
 from storage import Store
 
@@ -238,3 +239,20 @@ class Daemon:
     def _missed(self, event: Any) -> None:
         # Misses are otherwise silent (APScheduler only logs them at its own level).
         log.warning("scheduled run skipped (%s)", "missed" if event.code == EVENT_JOB_MISSED else "still running")
+
+
+def take_daemon_lock(lock: Lock, standby: bool) -> None:
+    """Become the store's one daemon. When another daemon holds ``lock``: raise
+    :class:`LockBusy` without ``standby``; with it, wait as a hot spare until the holder dies
+    (a SIGTERM meanwhile exits 0 — a spare has no cycle to finish), then carry on as the
+    active daemon."""
+    try:
+        lock.acquire(wait=False)
+    except LockBusy as exc:
+        if not standby:
+            raise
+        log.warning("standby: %s; taking over when it stops", exc)
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        lock.acquire(wait=True)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        log.warning("standby: lock acquired, now the active daemon")

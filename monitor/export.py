@@ -16,10 +16,14 @@ stay verbatim, so they do not come through here.
 from __future__ import annotations
 
 import csv
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from parsers.models import Report
 
 # What a spreadsheet reads as the start of a formula (or, for tab and CR, what shifts a
 # cell so that the next character starts one).
@@ -89,3 +93,32 @@ def _xlsx_cell(sheet: Any, value: Any) -> Any:
     cell = WriteOnlyCell(sheet, value=xlsx_text(value))
     cell.data_type = TYPE_STRING
     return cell
+
+
+TABLES = ("releases", "series", "policies")
+
+
+def export_table(reports: Sequence[Report], which: str) -> tuple[list[str], list[dict[str, Any]]]:
+    """The columns and rows of one export table (one of :data:`TABLES`) over ``reports``."""
+    from monitor import tables
+
+    builders = {
+        "releases": (tables.release_rows, tables.RELEASE_COLUMNS),
+        "series": (tables.series_rows, tables.SERIES_COLUMNS),
+        "policies": (tables.policy_rows, tables.POLICY_COLUMNS),
+    }
+    build_rows, columns = builders[which]
+    return columns, build_rows(reports)
+
+
+def export_sheets(reports: Sequence[Report]) -> dict[str, tuple[list[str], list[dict[str, Any]]]]:
+    """Every export table, a workbook sheet each, in :data:`TABLES` order."""
+    return {which: export_table(reports, which) for which in TABLES}
+
+
+def write_table(rows: Sequence[Row], columns: Sequence[str], fmt: str, stream: TextIO) -> None:
+    """One table as ``json`` (verbatim: not a spreadsheet) or ``csv`` (neutralised)."""
+    if fmt == "json":
+        stream.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
+    else:
+        write_csv(rows, columns, stream)

@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 
 from parsers.models import Report
 from tests.conftest import REPORT_STEMS, expected, make_env
+from tests.ddor.clirunner import run
 
 HOSTILE = '=HYPERLINK("http://x.io","y")'
 
@@ -32,15 +33,15 @@ def test_export_neutralises_spreadsheets_and_keeps_json_verbatim(tmp_path: Path)
     _store_a_hostile_report(tmp_path)
     env = make_env(tmp_path, None, None)
 
-    rows = list(csv.DictReader(io.StringIO(env.run("export", "--format", "csv").stdout)))
+    rows = list(csv.DictReader(io.StringIO(run(env, "export", "--format", "csv").stdout)))
     assert (rows[0]["facility"], rows[0]["county"], rows[0]["page"]) == ("'" + HOSTILE, "'@Alameda County", "2")
     assert rows[1]["facility"] == expected(REPORT_STEMS[0])["declined"][1]["facility"]
 
-    as_json = json.loads(env.run("export", "--format", "json").stdout)
+    as_json = json.loads(run(env, "export", "--format", "json").stdout)
     assert (as_json[0]["facility"], as_json[0]["county"]) == (HOSTILE, "@Alameda County")
 
     out = tmp_path / "ddor.xlsx"
-    assert env.run("export", "--format", "xlsx", "--out", str(out)).returncode == 0
+    assert run(env, "export", "--format", "xlsx", "--out", str(out)).exit_code == 0
     sheet = load_workbook(out)["releases"]
     header = [c.value for c in sheet[1]]
     first = dict(zip(header, sheet[2], strict=True))
@@ -53,8 +54,8 @@ def test_export_neutralises_spreadsheets_and_keeps_json_verbatim(tmp_path: Path)
 def test_an_out_path_that_cannot_be_written_is_one_line(tmp_path: Path) -> None:
     env = make_env(tmp_path, None, None)
     for fmt in ("csv", "xlsx"):
-        result = env.run("export", "--format", fmt, "--out", str(tmp_path / "missing" / f"x.{fmt}"))
-        assert result.returncode == 2
+        result = run(env, "export", "--format", fmt, "--out", str(tmp_path / "missing" / f"x.{fmt}"))
+        assert result.exit_code == 2
         assert (
             result.stderr.strip()
             == f"ddor: --out: cannot write {tmp_path / 'missing' / f'x.{fmt}'}: No such file or directory"
