@@ -17,6 +17,7 @@ from ddor.ingest import DocumentState, Fetched, Ingest
 from monitor import sections
 from monitor.alerts import digest_key, recovered_alert
 from monitor.diff import diff_rows
+from monitor.series import previous_in_series
 from parsers.errors import ParseError
 from parsers.isolated import Entry, Limits, parse_isolated
 from parsers.models import Report
@@ -175,14 +176,9 @@ def _recovered_sections_alert(store: Store, old: StoredReport, new: Report, conf
     digest = store.alert_by_key(digest_key(old.sha256))
     if not read_now or digest is None:
         return []
-    earlier = [
-        r
-        for r in store.reports(kind=old.kind, statuses=("good",))
-        if r.period_end < old.period_start and r.id != old.id
-    ]
-    if not earlier:
+    previous = previous_in_series(store.reports(kind=old.kind, statuses=("good",)), old)
+    if previous is None:
         return []
-    previous = max(earlier, key=lambda r: r.period_start)
     return [recovered_alert(new, old.url, previous.report, read_now, config.alerts, digest.key)]
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from monitor import sections
 from monitor.diff import ROLLUPS, Change, aggregate, diff_reports, diff_rows, section_row_key
 from monitor.rules import Route, RouteScope, Thresholds, route_scopes, why_notable
+from monitor.series import earlier_in_series
 from monitor.summary import summarize
 from parsers.jurisdictions import row_key
 from parsers.models import CADENCE_DAYS, Report
@@ -299,9 +300,8 @@ def alerts_for_new_report(
     a baseline when nothing earlier exists, else a digest against the latest earlier one,
     saying which periods are missing and whether it arrived out of order."""
     start = report.report.period_start
-    earlier = sorted(
-        (item for item in series if item[0].report.period_end < start), key=lambda item: item[0].report.period_start
-    )
+    by_meta = {item[0].report: item for item in series}
+    earlier = [by_meta[meta] for meta in earlier_in_series(by_meta, report.report)]
     later = sorted(
         (item for item in series if item[0].report.period_start > start), key=lambda item: item[0].report.period_start
     )

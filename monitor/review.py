@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from monitor.alerts import alerts_for_new_report, notable_changes
+from monitor.alerts import new_report_outcome, notable_changes
 from monitor.diff import diff_reports
 from monitor.rules import Thresholds
 from monitor.series import series_before
@@ -49,6 +49,9 @@ def replay_alerts(good: Sequence[StoredInSeries], since: str, rules: Thresholds,
         if stored.period_start < since:
             continue
         series = [(earlier.report, earlier.url) for earlier in series_before(good, stored)]
-        for alert in alerts_for_new_report(stored.report, stored.url, series, rules, trailing):
+        # The decision a live run makes for a new report (ddor/ingest.py), so a replay shows
+        # exactly what the current rules would have queued, withheld sections included.
+        _, alerts = new_report_outcome(stored.report, stored.url, series, rules, trailing)
+        for alert in alerts:
             produced.append({"key": alert.key, "kind": alert.kind, "payload": alert.payload})
     return produced

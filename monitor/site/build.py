@@ -26,6 +26,7 @@ from monitor.alerts import SeriesContext, baseline_alert, digest_alert, history_
 from monitor.diff import ROLLUPS, aggregate
 from monitor.render import fmt_period
 from monitor.rules import Thresholds
+from monitor.series import earlier_in_series
 from monitor.site import urls
 from monitor.site.downloads import write_report_downloads
 from monitor.site.geo import Atlas, atlas, match_keys
@@ -132,8 +133,7 @@ def digest_payload(
     show: the missing/out-of-order context and the chart series, which reads every earlier
     report again for each report (quadratic over a site rebuild: 40 reports took 5 s of CPU
     with it, measured). A test holds the shown parts equal to ``alerts_for_new_report``'s."""
-    start = stored.period_start
-    earlier = sorted((r for r in series if r.period_end < start), key=lambda r: r.period_start)
+    earlier = earlier_in_series(series, stored)
     if not earlier:
         return baseline_alert(stored.report, stored.url).payload
     previous = earlier[-1]
