@@ -43,7 +43,8 @@ def rows(store: Store) -> dict[str, list[dict[str, Any]]]:
     at = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)
     with store.transaction() as connection:
         store.set_validators(connection, "https://www.ice.gov/ddor", '"etag-1"', "Mon, 30 Nov 2026 09:00:00 GMT")
-        store.record_document(connection, "https://www.ice.gov/r1.pdf", report.report.sha256, 4242, "DDOR", "Feb 2017", "report")
+        sha = report.report.sha256
+        store.record_document(connection, "https://www.ice.gov/r1.pdf", sha, 4242, "DDOR", "Feb 2017", "report")
         report_id = store.save_report(connection, report, "https://www.ice.gov/r1.pdf", "good")
         store.record_note(connection, "Note posted on ICE.gov: corrected.", "Mar 2017", "https://www.ice.gov/r1.pdf")
         store.quarantine(connection, "f" * 64, "https://www.ice.gov/bad.pdf", "timeout", "parse took too long")
