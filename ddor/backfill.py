@@ -63,7 +63,7 @@ def backfill(config: Config, store: Store, sources: Sequence[str], alert: bool, 
         url = source if urlsplit(source).scheme in ("http", "https") else Path(source).resolve().as_uri()
         try:
             sha = archive.write(fetch_source(source, config))
-            if store.report_by_sha(sha):
+            if store.reports.by_sha(sha):
                 result.known.append(source)
                 continue
             parsed.append((parse_isolated(archive.read(sha), config.parse), url))
@@ -73,14 +73,14 @@ def backfill(config: Config, store: Store, sources: Sequence[str], alert: bool, 
             result.failed.append((source, f"{type(exc).__name__}: {exc}"))
     # In period order, so each report's predecessor is already stored when it arrives.
     for report, url in sorted(parsed, key=lambda item: item[0].report.period_start):
-        series = [(r.report, r.url) for r in store.reports(kind=report.report.kind, statuses=("good",))]
+        series = [(r.report, r.url) for r in store.reports.all(kind=report.report.kind, statuses=("good",))]
         status, alerts = new_report_outcome(report, url, series, config.alerts, config.alerts.trailing_reports)
         if not alert:
             alerts = []
         with store.transaction() as connection:
-            report_id = store.save_report(connection, report, url, status)
-            store.record_document(connection, url, report.report.sha256, 0, None, None, "report")
-            result.alerts += store.add_alerts(connection, alerts, report_id)
+            report_id = store.reports.add(connection, report, url, status)
+            store.documents.record(connection, url, report.report.sha256, 0, None, None, "report")
+            result.alerts += store.outbox.add(connection, alerts, report_id)
         result.stored.append(url)
     return result
 
@@ -116,7 +116,7 @@ def reparse(
     and update the stored data where the current parser reads it differently. ``entry``: a
     stand-in parser (tests), as for ``parse_isolated``."""
     archive = Archive(config.archive_path)
-    stored = store.reports()
+    stored = store.reports.all()
     limits = config.parse
     with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
         results = list(pool.map(lambda r: _parse_stored(archive, limits, r.sha256, entry), stored))
@@ -137,8 +137,8 @@ def reparse(
         status = old.status if old.status == "superseded" else ("suspect" if sections.is_held(new) else "good")
         recovered = _recovered_sections_alert(store, old, new, config) if status == "good" else []
         with store.transaction() as connection:
-            store.replace_report(connection, old.id, new, status)
-            queued = store.add_alerts(connection, recovered, old.id)
+            store.reports.replace(connection, old.id, new, status)
+            queued = store.outbox.add(connection, recovered, old.id)
         changes.append(
             ReparseChange(
                 old.id,
@@ -158,12 +158,12 @@ def _recovered_sections_alert(store: Store, old: StoredReport, new: Report, conf
     once (the alert key names the sections), in the digest's thread. Nothing when the report
     never had a digest (a baseline compares with nothing) or nothing was withheld."""
     read_now = set(sections.unreadable(old.report)) - set(sections.unreadable(new))
-    digest = store.alert_by_key(f"{old.sha256}:digest")
+    digest = store.outbox.by_key(f"{old.sha256}:digest")
     if not read_now or digest is None:
         return []
     earlier = [
         r
-        for r in store.reports(kind=old.kind, statuses=("good",))
+        for r in store.reports.all(kind=old.kind, statuses=("good",))
         if r.period_end < old.period_start and r.id != old.id
     ]
     if not earlier:

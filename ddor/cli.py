@@ -289,26 +289,26 @@ def status(obj: Context) -> None:
         out.print(f"[bold]Daemon[/bold] unknown (lock file: {lock_error})")
     else:
         out.print(f"[bold]Daemon[/bold] {'running' if held else 'not running'}")
-    reports = store.reports()
+    reports = store.reports.all()
     if reports:
         latest = reports[-1]
         out.print(
             f"[bold]Latest report[/bold] {latest.kind} {latest.period_start}..{latest.period_end} ({latest.status})"
         )
-    counts = store.alert_counts()
+    counts = store.outbox.counts()
     out.print(
         "[bold]Alerts[/bold] " + ", ".join(f"{k} {counts.get(k, 0)}" for k in ("pending", "sending", "sent", "dead"))
     )
-    for alert in store.alerts(states=("dead",))[-5:]:
+    for alert in store.outbox.alerts(states=("dead",))[-5:]:
         out.print(f"  dead: {alert.key}: {alert.last_error}")
     for check in ("crawl", "parse", "store", "delivery"):
-        health = store.health(check)
+        health = store.runs.health(check)
         out.print(
             f"[bold]Health[/bold] {check}: {health['consecutive_failures']} consecutive failures"
             + (f" — {health['last_error']}" if health["last_error"] else "")
         )
     runs = table("run", "trigger", "started", "outcome", "seconds", "error")
-    for run in store.last_runs(10):
+    for run in store.runs.last(10):
         seconds = (run["finished_at"] - run["started_at"]).total_seconds() if run["finished_at"] else None
         runs.add_row(
             run["run_id"],
@@ -330,8 +330,8 @@ def reports(obj: Context, fmt: str) -> None:
     Example: ddor reports --format json | jq '.[] | select(.status != "good")'
     """
     store = obj.store(write=False)
-    withdrawn = store.withdrawn()
-    stored_reports = store.reports()
+    withdrawn = store.documents.withdrawn()
+    stored_reports = store.reports.all()
     if fmt == "json":
         click.echo(json.dumps([report_json(stored, withdrawn) for stored in stored_reports], indent=2))
         return
@@ -392,9 +392,9 @@ def forget(obj: Context, url: str) -> None:
     Example: ddor forget https://www.ice.gov/doclib/ddor/ddor2017_02-11to02-17.pdf
     """
     store = obj.store()
-    if url not in store.known_report_urls():
+    if url not in store.documents.known_urls():
         fail(f"{url}: not a report URL this store has seen (see `ddor reports --format json`)")
-    if store.acknowledge_withdrawn(url):
+    if store.documents.acknowledge_withdrawn(url):
         click.echo(f"recorded as withdrawn: {url}")
     else:
         click.echo(f"already recorded as withdrawn: {url}")
@@ -416,16 +416,16 @@ def diff(obj: Context, a: int | None, b: int | None, fmt: str, show_all: bool) -
     from monitor.render import change_line
 
     store = obj.store(write=False)
-    missing = [i for i in (a, b) if i is not None and store.report_by_id(i) is None]
+    missing = [i for i in (a, b) if i is not None and store.reports.by_id(i) is None]
     if missing:
         fail(f"no stored report with id {missing[0]} (ids from `ddor reports`)", EXIT_FAILED)
     if a is not None and b is not None:
-        old, new = store.report_by_id(a), store.report_by_id(b)
+        old, new = store.reports.by_id(a), store.reports.by_id(b)
     else:
-        good = store.reports(statuses=("good",))
+        good = store.reports.all(statuses=("good",))
         if not good:
             fail("no stored reports yet; run `ddor crawl` first", EXIT_FAILED)
-        new = store.report_by_id(a) if a is not None else good[-1]
+        new = store.reports.by_id(a) if a is not None else good[-1]
         assert new is not None
         series = [r for r in good if r.kind == new.kind and r.period_end < new.period_start]
         old = series[-1] if series else None
@@ -464,7 +464,7 @@ def replay(obj: Context, since: str, fmt: str) -> None:
     except ValueError:
         fail(f"--from: expected a date like 2017-01-28, got {since!r}")
     config, store = obj.config, obj.store(write=False)
-    good = store.reports(statuses=("good",))
+    good = store.reports.all(statuses=("good",))
     produced: list[dict[str, Any]] = []
     for stored in good:
         if stored.period_start < since:
@@ -520,7 +520,7 @@ def alert_test(obj: Context, dry_run: bool, route_channel: str | None) -> None:
         store = Store(f"sqlite:///{work}/test.sqlite3")
         store.upgrade()
         with store.transaction() as connection:
-            store.add_alerts(connection, samples)
+            store.outbox.add(connection, samples)
         drainer = Drainer(
             store,
             make_destination(config, dry_run),
@@ -599,7 +599,7 @@ def history(obj: Context, jurisdiction: str, fmt: str) -> None:
         if state is None:
             fail(f'{jurisdiction!r}: give the state too, e.g. "Travis County, TX"')
         key = jurisdiction_key(county, state or "")
-    reports = [r.report for r in obj.store(write=False).reports(statuses=("good",))]
+    reports = [r.report for r in obj.store(write=False).reports.all(statuses=("good",))]
     rows = series_rows(reports, only_key=key)
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
@@ -640,7 +640,7 @@ def export(obj: Context, fmt: str, which: str, out: str | None) -> None:
     from monitor import tables
     from monitor.export import write_csv, write_xlsx
 
-    reports = [r.report for r in obj.store(write=False).reports(statuses=("good",))]
+    reports = [r.report for r in obj.store(write=False).reports.all(statuses=("good",))]
     builders = {
         "releases": (tables.release_rows, tables.RELEASE_COLUMNS),
         "series": (tables.series_rows, tables.SERIES_COLUMNS),

@@ -260,9 +260,9 @@ class Cycle:
         RUN_ID.set(run_id)
         result = CycleResult(run_id, "ok")
         # Cycles never overlap (the cycle lock), so a run still open here was killed mid-way.
-        for stale in self.store.close_unfinished_runs("failed", "interrupted: the cycle was killed before it finished"):
+        for stale in self.store.runs.close_unfinished("failed", "interrupted: the cycle was killed before it finished"):
             log.warning("run %s never finished (killed?); recorded as failed", stale)
-        self.store.start_run(run_id, self.trigger)
+        self.store.runs.start(run_id, self.trigger)
         crawl: dict[str, Any] = {}
         crawled_at = time.monotonic()
         try:
@@ -313,7 +313,7 @@ class Cycle:
 
     def _finish_run(self, result: CycleResult, stats: dict[str, Any]) -> None:
         try:
-            self.store.finish_run(result.run_id, result.outcome, stats, "; ".join(result.errors) or None)
+            self.store.runs.finish(result.run_id, result.outcome, stats, "; ".join(result.errors) or None)
         except Exception as exc:  # noqa: BLE001 — the exit code still says the cycle failed
             result.outcome = "failed"
             result.errors.append(f"cannot record the run: {one_line(exc)}")
@@ -339,7 +339,7 @@ class Cycle:
         try:
             with self.store.transaction() as connection:
                 alerts = record_outcome(self.store, connection, "store", ok, error, result.run_id, threshold)
-                self.store.add_alerts(connection, alerts)
+                self.store.outbox.add(connection, alerts)
         except Exception as exc:  # noqa: BLE001 — the store is down: the exit code is the signal left
             log.error("cannot record store health: %s", one_line(exc))
             if ok:
@@ -348,7 +348,7 @@ class Cycle:
 
     def _crawl_plan(self) -> tuple[dict[str, Any], dict[str, Any]]:
         """Validators, and which known report URLs this poll re-checks (source.recheck_hours)."""
-        validators, known = self.store.validators(), self.store.known_report_urls()
+        validators, known = self.store.documents.validators(), self.store.documents.known_urls()
         due = due_rechecks(known, validators, self.config.source.recheck_hours, dt.datetime.now(dt.UTC))
         return validators, {"known": known, "recheck": due}
 
@@ -356,7 +356,7 @@ class Cycle:
         """Re-checks a new report's poll put off until its digest was out (issue #14): a
         second crawl of just those URLs, then the correction path and delivery again."""
         try:
-            crawl = crawl_in_child(self.config, self.store.validators(), self.verbose, {"only": urls})
+            crawl = crawl_in_child(self.config, self.store.documents.validators(), self.verbose, {"only": urls})
             if "failed" in crawl:
                 raise RuntimeError(crawl["failed"])
             failure = download_failure(crawl)
@@ -375,11 +375,11 @@ class Cycle:
             result.outcome = "failed"
             result.errors.append(f"re-check failed: {type(exc).__name__}: {exc}")
         stats = {**stats, "corrections": result.corrections, "rechecked_after_digest": len(urls)}
-        self.store.finish_run(result.run_id, result.outcome, stats, "; ".join(result.errors) or None)
+        self.store.runs.finish(result.run_id, result.outcome, stats, "; ".join(result.errors) or None)
 
     def _handle_crawl(self, crawl: dict[str, Any], known: list[str], result: CycleResult) -> None:
         """``known``: the report URLs stored before this crawl (read once, for its plan)."""
-        withdrawn = self.store.withdrawn()
+        withdrawn = self.store.documents.withdrawn()
         watched = [url for url in known if url not in withdrawn]
         failure = listing_failure(crawl, watched)
         threshold = self.config.alerts.failures_before_ops_alert
@@ -387,7 +387,7 @@ class Cycle:
             result.outcome, result.errors = "failed", [failure]
             with self.store.transaction() as connection:
                 alerts = record_outcome(self.store, connection, "crawl", False, failure, result.run_id, threshold)
-                self.store.add_alerts(connection, alerts)
+                self.store.outbox.add(connection, alerts)
             return
         listing = crawl.get("listing") or {}
         not_modified = listing.get("status") == 304
@@ -397,32 +397,32 @@ class Cycle:
         elif not_modified:
             result.outcome = "not_modified"
         with self.store.transaction() as connection:
-            self.store.add_alerts(
+            self.store.outbox.add(
                 connection,
                 record_outcome(self.store, connection, "crawl", downloads is None, downloads, result.run_id, threshold),
             )
             if not_modified and not crawl.get("documents"):
                 # A long silence is exactly when the page answers 304 every time.
-                self.store.add_alerts(connection, self._silence())
+                self.store.outbox.add(connection, self._silence())
                 return
         links = {link["url"]: link for link in crawl.get("links", [])}
         self._handle_documents(crawl, links, result)
         with self.store.transaction() as connection:
-            self.store.reinstate(connection, [url for url in links if url in withdrawn])
+            self.store.documents.reinstate(connection, [url for url in links if url in withdrawn])
             for note in crawl.get("notes", []):
-                if self.store.record_note(connection, note["text"], note.get("date_line"), note.get("url")):
-                    self.store.add_alerts(
+                if self.store.documents.record_note(connection, note["text"], note.get("date_line"), note.get("url")):
+                    self.store.outbox.add(
                         connection, [build.note_alert(note["text"], note.get("date_line"), note.get("url"))]
                     )
             # Validators are saved last: a crash before here re-checks everything next time.
             # The listing's are saved only when every report link on it was stored: a 304 on
             # the next poll must never hide a report whose download failed this time.
             if not not_modified and downloads is None:
-                self.store.set_validators(
+                self.store.documents.set_validators(
                     connection, self.config.source.url, listing.get("etag"), listing.get("last_modified")
                 )
             self._save_document_validators(connection, crawl)
-            self.store.add_alerts(connection, self._silence())
+            self.store.outbox.add(connection, self._silence())
 
     def _handle_documents(self, crawl: dict[str, Any], links: dict[str, Any], result: CycleResult) -> None:
         parsed = self._parse_new(crawl, links, result)
@@ -435,11 +435,11 @@ class Cycle:
         validators (so a re-check fetches them whole) but are not fetched on every poll."""
         for doc in crawl.get("documents", []):
             if doc.get("status") == 304:
-                self.store.set_validators(connection, doc["url"], doc.get("etag"), doc.get("last_modified"))
+                self.store.documents.set_validators(connection, doc["url"], doc.get("etag"), doc.get("last_modified"))
             elif doc.get("status") == 200 and doc.get("sha256"):
-                held = self.store.quarantined(doc["sha256"])
+                held = self.store.documents.quarantined(doc["sha256"])
                 etag, modified = (None, None) if held else (doc.get("etag"), doc.get("last_modified"))
-                self.store.set_validators(connection, doc["url"], etag, modified)
+                self.store.documents.set_validators(connection, doc["url"], etag, modified)
 
     def _parse_new(self, crawl: dict[str, Any], links: dict[str, Any], result: CycleResult) -> list[tuple[str, Report]]:
         """Parse each downloaded document whose bytes we have not seen at that URL."""
@@ -447,11 +447,11 @@ class Cycle:
         threshold = self.config.alerts.failures_before_ops_alert
         for doc in crawl.get("documents", []):
             url, sha = doc.get("url"), doc.get("sha256")
-            if doc.get("status") != 200 or not sha or self.store.document(url, sha):
+            if doc.get("status") != 200 or not sha or self.store.documents.get(url, sha):
                 continue
-            if self.store.quarantined(sha):
+            if self.store.documents.quarantined(sha):
                 continue
-            known = self.store.report_by_sha(sha)
+            known = self.store.reports.by_sha(sha)
             if known is not None:  # same bytes at a new URL: an alias, not a new report
                 with self.store.transaction() as connection:
                     self._record(connection, doc, links, "alias")
@@ -461,10 +461,10 @@ class Cycle:
             except ParseError as exc:
                 result.quarantined.append(url)
                 with self.store.transaction() as connection:
-                    self.store.quarantine(connection, sha, url, exc.kind, exc.reason)
+                    self.store.documents.quarantine(connection, sha, url, exc.kind, exc.reason)
                     self._record(connection, doc, links, "quarantined")
-                    self.store.add_alerts(connection, [build.quarantine_alert(sha, url, exc.kind, exc.reason)])
-                    self.store.add_alerts(
+                    self.store.outbox.add(connection, [build.quarantine_alert(sha, url, exc.kind, exc.reason)])
+                    self.store.outbox.add(
                         connection,
                         record_outcome(
                             self.store, connection, "parse", False, f"{url}: {exc.reason}", result.run_id, threshold
@@ -472,7 +472,7 @@ class Cycle:
                     )
                 continue
             with self.store.transaction() as connection:
-                self.store.add_alerts(
+                self.store.outbox.add(
                     connection, record_outcome(self.store, connection, "parse", True, None, result.run_id, threshold)
                 )
             parsed.append((url, report))
@@ -480,21 +480,23 @@ class Cycle:
 
     def _record(self, connection: Any, doc: dict[str, Any], links: dict[str, Any], status: str) -> None:
         link = links.get(doc["url"], {})
-        self.store.record_document(
+        self.store.documents.record(
             connection, doc["url"], doc["sha256"], doc.get("size", 0), link.get("text"), link.get("date_line"), status
         )
 
     def _store_report(self, url: str, report: Report, link: dict[str, Any], size: int, result: CycleResult) -> None:
         sha = report.report.sha256
-        previous_doc = self.store.latest_document_for_url(url)
-        original = self.store.report_by_sha(previous_doc["sha256"]) if previous_doc else None
+        previous_doc = self.store.documents.latest_for_url(url)
+        original = self.store.reports.by_sha(previous_doc["sha256"]) if previous_doc else None
         alerts: list[NewAlert]
         if original is not None and same_content(original.report, report):
             # New bytes, same report (a server re-stamping PDF metadata on each download):
             # recorded as another copy of the report, never announced as a correction.
             log.info("%s: new bytes, identical parse; recorded, not announced", url)
             with self.store.transaction() as connection:
-                self.store.record_document(connection, url, sha, size, link.get("text"), link.get("date_line"), "alias")
+                self.store.documents.record(
+                    connection, url, sha, size, link.get("text"), link.get("date_line"), "alias"
+                )
             return
         if original is not None:
             # Held whole only when nothing in it can be trusted; an unreadable section is
@@ -513,28 +515,28 @@ class Cycle:
             doc_status, supersedes = "report", None
         crash_point("before-commit")
         with self.store.transaction() as connection:
-            report_id = self.store.save_report(connection, report, url, status, supersedes)
-            self.store.record_document(connection, url, sha, size, link.get("text"), link.get("date_line"), doc_status)
-            self.store.add_alerts(connection, alerts, report_id)
+            report_id = self.store.reports.add(connection, report, url, status, supersedes)
+            self.store.documents.record(connection, url, sha, size, link.get("text"), link.get("date_line"), doc_status)
+            self.store.outbox.add(connection, alerts, report_id)
         # Counted only once committed: the run summary never claims what was not stored.
         (result.corrections if supersedes is not None else result.new_reports).append(url)
 
     def _first_alert_key(self, sha: str) -> str:
         for kind in ("digest", "baseline"):
-            if self.store.alert_by_key(f"{sha}:{kind}"):
+            if self.store.outbox.by_key(f"{sha}:{kind}"):
                 return f"{sha}:{kind}"
         return f"{sha}:digest"
 
     def _new_report_outcome(self, report: Report, url: str) -> tuple[str, list[NewAlert]]:
         from monitor.site import link_report_pages
 
-        series = [(r.report, r.url) for r in self.store.reports(kind=report.report.kind, statuses=("good",))]
+        series = [(r.report, r.url) for r in self.store.reports.all(kind=report.report.kind, statuses=("good",))]
         status, alerts = build.new_report_outcome(report, url, series, self.rules, self.config.alerts.trailing_reports)
         return status, link_report_pages(alerts, self.config.site.base_url)
 
     def _silence(self) -> list[NewAlert]:
         """One informational alert when no new report arrived for k × the cadence."""
-        latest = self.store.latest_good_arrival()
+        latest = self.store.reports.latest_good_arrival()
         if latest is None:
             return []
         kind, period_end, parsed_at = latest
