@@ -10,6 +10,7 @@ there is something to apply: an up-to-date store (every poll) never pays for it.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -50,6 +51,9 @@ def upgrade(connection: Connection) -> list[int]:
 
     A database from before Alembic is first finished with the released legacy steps (up to 4),
     then stamped with the baseline it now equals, so the baseline never runs over its tables."""
+    # Alembic's plugin set-up (logged on import) says nothing an operator needs; "Running
+    # upgrade ..." stays at INFO.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     from alembic import command
 
     applied: list[int] = []
@@ -81,3 +85,30 @@ def _versions_between(before: int, after: int) -> list[int]:
     script = ScriptDirectory.from_config(alembic_config())
     numbers = {int(revision.revision) for revision in script.walk_revisions()}
     return sorted(number for number in numbers if before < number <= after)
+
+
+def write_revision(message: str) -> Path:
+    """Write the next revision (``python -m storage.migrate "add X"``): numbered after
+    LATEST, its operations generated from how the declared schema (storage/schema.py)
+    differs from a scratch SQLite database brought to the current head. Review it, then
+    raise LATEST to its number."""
+    import tempfile
+
+    from alembic import command
+
+    from storage.store import Store
+
+    with tempfile.TemporaryDirectory() as scratch:
+        url = f"sqlite:///{scratch}/head.sqlite3"
+        Store(url).upgrade()
+        script = command.revision(
+            alembic_config(url=url), message=message, autogenerate=True, rev_id=f"{t.LATEST + 1:04d}"
+        )
+    assert script is not None and not isinstance(script, list)
+    return Path(script.path)
+
+
+if __name__ == "__main__":
+    import sys
+
+    print(write_revision(" ".join(sys.argv[1:]) or "schema change"))

@@ -17,6 +17,7 @@ def run_migrations(connection: Connection) -> None:
         # SQLite's ALTER TABLE cannot change or drop a column; batch mode copies the table.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        transactional_ddl=True,  # both SQLite and PostgreSQL roll DDL back with the rest
     )
     with context.begin_transaction():  # a no-op inside ddor's transaction, which commits it
         context.run_migrations()

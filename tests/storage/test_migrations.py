@@ -5,67 +5,25 @@ one the code declares."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
+import pytest
 import yaml
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection, MetaData, select
-from sqlalchemy.types import DateTime
+from sqlalchemy import select
 
 from storage import schema
 from storage.migrate import head_revision
 from storage.store import Store, create_store_engine
 from tests.conftest import storage_url
+from tests.storage.released import RELEASED_ROWS, make_released_database, reflected, utc
 
-DATA = Path(__file__).parent / "data"
 REPO = Path(__file__).resolve().parents[2]
-RELEASED_ROWS: dict[str, list[dict[str, Any]]] = json.loads((DATA / "released-v4.rows.json").read_text())
-
-
-def _utc(value: Any) -> Any:
-    """Timestamps compared as instants: SQLite hands them back without their zone (UTC)."""
-    if isinstance(value, dt.datetime) and value.tzinfo is None:
-        return value.replace(tzinfo=dt.UTC)
-    return value
-
-
-def _reflected(connection: Connection) -> MetaData:
-    tables = MetaData()
-    tables.reflect(connection)
-    return tables
-
-
-def _make_released_database(url: str) -> None:
-    """The database as the release before Alembic left it: its DDL, then its rows."""
-    engine = create_store_engine(url)
-    dialect = engine.dialect.name
-    ddl = (DATA / f"released-v4.{dialect}.sql").read_text()
-    with engine.begin() as connection:
-        for statement in re.split(r";\n(?:\n|$)", ddl):
-            if statement.strip():
-                connection.exec_driver_sql(statement)
-        tables = _reflected(connection)
-        for table in tables.sorted_tables:
-            dates = {c.name for c in table.columns if isinstance(c.type, DateTime)}
-            rows = [
-                {k: _utc(dt.datetime.fromisoformat(v)) if k in dates and v else v for k, v in row.items()}
-                for row in RELEASED_ROWS[table.name]
-            ]
-            connection.execute(table.insert(), rows)
-            if dialect == "postgresql" and "id" in table.c and table.name != "schema_version":
-                # Rows went in with their ids: move each sequence past them, as the release's inserts did.
-                connection.exec_driver_sql(
-                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), (SELECT max(id) FROM {table.name}))"
-                )
-    engine.dispose()
 
 
 def _ddor(tmp_path: Path, url: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -84,9 +42,10 @@ def _ddor(tmp_path: Path, url: str, *args: str) -> subprocess.CompletedProcess[s
     )
 
 
-def test_a_released_database_is_upgraded_with_every_row_intact(tmp_path: Path) -> None:
+@pytest.mark.parametrize("version", [1, 2, 3, 4])
+def test_a_released_database_is_upgraded_with_every_row_intact(tmp_path: Path, version: int) -> None:
     url = storage_url(tmp_path)
-    _make_released_database(url)
+    released = make_released_database(url, version)
 
     upgraded = _ddor(tmp_path, url, "db", "upgrade")
     assert upgraded.returncode == 0, upgraded.stderr
@@ -94,22 +53,19 @@ def test_a_released_database_is_upgraded_with_every_row_intact(tmp_path: Path) -
 
     engine = create_store_engine(url)
     with engine.connect() as connection:
-        tables = _reflected(connection)
+        tables = reflected(connection)
         assert MigrationContext.configure(connection).get_current_revision() == head_revision()
-        for name, released in RELEASED_ROWS.items():
+        assert set(tables.tables) >= set(RELEASED_ROWS)  # the tables a version lacked, added
+        for name, rows in released.items():
             table = tables.tables[name]
+            # The released columns, as released (later steps add columns and rows of their own).
+            columns = [table.c[column] for column in rows[0]]
             order = [table.c[column.name] for column in table.primary_key.columns]
-            rows = [dict(row) for row in connection.execute(select(table).order_by(*order)).mappings()]
-            expected = [
-                {
-                    k: _utc(dt.datetime.fromisoformat(v))
-                    if isinstance(v, str) and isinstance(table.c[k].type, DateTime)
-                    else v
-                    for k, v in row.items()
-                }
-                for row in released
+            found = [
+                {k: utc(v) for k, v in row.items()}
+                for row in connection.execute(select(*columns).order_by(*order)).mappings()
             ]
-            assert [{k: _utc(v) for k, v in row.items()} for row in rows] == expected, name
+            assert found[: len(rows)] == rows, name
     engine.dispose()
 
     listed = _ddor(tmp_path, url, "reports", "--format", "json")
@@ -119,9 +75,10 @@ def test_a_released_database_is_upgraded_with_every_row_intact(tmp_path: Path) -
 
 def test_the_upgraded_release_keeps_working_for_writes(tmp_path: Path) -> None:
     url = storage_url(tmp_path)
-    _make_released_database(url)
+    make_released_database(url)
     store = Store(url)
-    assert store.upgrade() == []  # v4 already: stamped with the baseline, nothing run
+    # Legacy v4 already: stamped with the baseline, which does not run; later revisions do.
+    assert store.upgrade() == list(range(5, schema.LATEST + 1))
     assert store.upgrade() == []
     from storage import NewAlert
 
@@ -135,7 +92,7 @@ def test_the_upgraded_release_keeps_working_for_writes(tmp_path: Path) -> None:
 
 def test_a_fresh_database_reaches_the_head_and_matches_the_declared_schema(tmp_path: Path) -> None:
     store = Store(storage_url(tmp_path))
-    assert store.upgrade() == [schema.LATEST]
+    assert store.upgrade() == list(range(4, schema.LATEST + 1))  # from the baseline on
     assert store.schema_version() == schema.LATEST
     with store.read() as connection:
         assert MigrationContext.configure(connection).get_current_revision() == head_revision()

@@ -6,12 +6,11 @@ import hashlib
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete
 
 from parsers.models import Report
 from storage import Archive, NewAlert, Store, schema
-from storage.store import utcnow
 from tests.conftest import expected, storage_url
+from tests.storage.released import make_released_database
 
 
 @pytest.fixture
@@ -26,18 +25,16 @@ def test_migrations_apply_once(store: Store) -> None:
     assert store.upgrade() == []
 
 
-def test_a_version_1_database_gains_the_withdrawn_table(store: Store) -> None:
-    with store.transaction() as connection:  # the database as v1 released it, before Alembic
-        schema.withdrawn.drop(connection)
-        connection.execute(delete(schema.schema_version))
-        connection.execute(schema.schema_version.insert().values(version=1, applied_at=utcnow()))
-        connection.exec_driver_sql("DROP TABLE alembic_version")
-    assert store.upgrade() == [2, 3, 4]
-    assert store.upgrade() == []  # stamped with the baseline it now equals: nothing runs twice
-    assert store.documents.acknowledge_withdrawn("http://x/r1.pdf") and not store.documents.acknowledge_withdrawn(
-        "http://x/r1.pdf"
-    )
+def test_a_version_1_database_gains_the_withdrawn_table(tmp_path: Path) -> None:
+    url = storage_url(tmp_path)
+    make_released_database(url, version=1)  # as v1 released it, before Alembic
+    store = Store(url)
+    assert store.upgrade() == [2, 3, 4, *range(5, schema.LATEST + 1)]
+    assert store.upgrade() == []  # stamped with the baseline it then equals: nothing runs twice
+    withdraw = store.documents.acknowledge_withdrawn
+    assert withdraw("http://x/r1.pdf") and not withdraw("http://x/r1.pdf")
     assert list(store.documents.withdrawn()) == ["http://x/r1.pdf"]
+    store.close()
 
 
 def test_report_round_trips_with_its_rows(store: Store) -> None:
