@@ -43,7 +43,7 @@ def finished_runs(url: str) -> list[tuple[float, str]]:
     try:
         return [
             ((r["finished_at"] - r["started_at"]).total_seconds(), r["outcome"])
-            for r in store.last_runs(1000)
+            for r in store.runs.last(1000)
             if r["finished_at"]
         ]
     finally:

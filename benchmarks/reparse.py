@@ -44,7 +44,7 @@ def build_store(work: Path, count: int) -> Config:
         original = parsed[pdf]
         report = Report(replace(original.report, sha256=sha), original.issued, original.declined, original.policies)
         with store.transaction() as connection:
-            store.save_report(connection, report, f"https://example.invalid/{index}.pdf", "good")
+            store.reports.add(connection, report, f"https://example.invalid/{index}.pdf", "good")
     store.close()
     return config
 

@@ -34,7 +34,7 @@ def fill_store(work: Path) -> Path:
     store.upgrade()
     for pdf in PDFS:
         with store.transaction() as connection:
-            store.save_report(
+            store.reports.add(
                 connection, parse_report(pdf.read_bytes()), f"https://www.ice.gov/doclib/ddor/{pdf.name}", "good"
             )
     store.close()

@@ -131,7 +131,7 @@ def reparse(
     and update the stored data where the current parser reads it differently. ``entry``: a
     stand-in parser (tests), as for ``parse_isolated``."""
     archive = Archive(config.archive_path)
-    stored = store.reports()
+    stored = store.reports.all()
     limits = config.parse
     with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
         results = list(pool.map(lambda r: _parse_stored(archive, limits, r.sha256, entry), stored))
@@ -152,8 +152,8 @@ def reparse(
         status = old.status if old.status == "superseded" else ("suspect" if sections.is_held(new) else "good")
         recovered = _recovered_sections_alert(store, old, new, config) if status == "good" else []
         with store.transaction() as connection:
-            store.replace_report(connection, old.id, new, status)
-            queued = store.add_alerts(connection, recovered, old.id)
+            store.reports.replace(connection, old.id, new, status)
+            queued = store.outbox.add(connection, recovered, old.id)
         changes.append(
             ReparseChange(
                 old.id,
@@ -173,10 +173,10 @@ def _recovered_sections_alert(store: Store, old: StoredReport, new: Report, conf
     once (the alert key names the sections), in the digest's thread. Nothing when the report
     never had a digest (a baseline compares with nothing) or nothing was withheld."""
     read_now = set(sections.unreadable(old.report)) - set(sections.unreadable(new))
-    digest = store.alert_by_key(digest_key(old.sha256))
+    digest = store.outbox.by_key(digest_key(old.sha256))
     if not read_now or digest is None:
         return []
-    previous = previous_in_series(store.reports(kind=old.kind, statuses=("good",)), old)
+    previous = previous_in_series(store.reports.all(kind=old.kind, statuses=("good",)), old)
     if previous is None:
         return []
     return [recovered_alert(new, old.url, previous.report, read_now, config.alerts, digest.key)]

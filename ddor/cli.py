@@ -459,8 +459,9 @@ def db_upgrade(obj: Context) -> None:
 
     Example: ddor db upgrade
     """
-    store = obj.store()
-    click.echo(f"{store.url_for_humans}: schema version {store.schema_version()}")
+    store = obj.store()  # opening it for writing is what upgrades it
+    done = f"applied {', '.join(map(str, store.applied))}; now at" if store.applied else "up to date:"
+    click.echo(f"{store.url_for_humans}: {done} schema version {store.schema_version()}")
 
 
 @cli.group("site")

@@ -194,9 +194,9 @@ class Cycle:
         RUN_ID.set(run_id)
         result = CycleResult(run_id, "ok")
         # Cycles never overlap (the cycle lock), so a run still open here was killed mid-way.
-        for stale in self.store.close_unfinished_runs("failed", "interrupted: the cycle was killed before it finished"):
+        for stale in self.store.runs.close_unfinished("failed", "interrupted: the cycle was killed before it finished"):
             log.warning("run %s never finished (killed?); recorded as failed", stale)
-        self.store.start_run(run_id, self.trigger)
+        self.store.runs.start(run_id, self.trigger)
         crawl = CrawlResult()
         crawled_at = time.monotonic()
         try:
@@ -247,7 +247,7 @@ class Cycle:
 
     def _finish_run(self, result: CycleResult, stats: dict[str, Any]) -> None:
         try:
-            self.store.finish_run(result.run_id, result.outcome, stats, "; ".join(result.errors) or None)
+            self.store.runs.finish(result.run_id, result.outcome, stats, "; ".join(result.errors) or None)
         except Exception as exc:  # noqa: BLE001 — the exit code still says the cycle failed
             result.outcome = "failed"
             result.errors.append(f"cannot record the run: {one_line(exc)}")
@@ -273,7 +273,7 @@ class Cycle:
         try:
             with self.store.transaction() as connection:
                 alerts = record_outcome(self.store, connection, "store", ok, error, result.run_id, threshold)
-                self.store.add_alerts(connection, alerts)
+                self.store.outbox.add(connection, alerts)
         except Exception as exc:  # noqa: BLE001 — the store is down: the exit code is the signal left
             log.error("cannot record store health: %s", one_line(exc))
             if ok:
@@ -282,7 +282,7 @@ class Cycle:
 
     def _crawl_plan(self) -> tuple[dict[str, Any], dict[str, Any]]:
         """Validators, and which known report URLs this poll re-checks (source.recheck_hours)."""
-        validators, known = self.store.validators(), self.store.known_report_urls()
+        validators, known = self.store.documents.validators(), self.store.documents.known_urls()
         due = due_rechecks(known, validators, self.config.source.recheck_hours, dt.datetime.now(dt.UTC))
         return validators, {"known": known, "recheck": due}
 
@@ -290,7 +290,7 @@ class Cycle:
         """Re-checks a new report's poll put off until its digest was out (issue #14): a
         second crawl of just those URLs, then the correction path and delivery again."""
         try:
-            crawl = crawl_in_child(self.config, self.store.validators(), self.verbose, {"only": urls})
+            crawl = crawl_in_child(self.config, self.store.documents.validators(), self.verbose, {"only": urls})
             if crawl.failed is not None:
                 raise RuntimeError(crawl.failed)
             failure = crawl.download_failure()
@@ -309,11 +309,11 @@ class Cycle:
             result.outcome = "failed"
             result.errors.append(f"re-check failed: {type(exc).__name__}: {exc}")
         stats = {**stats, "corrections": result.corrections, "rechecked_after_digest": len(urls)}
-        self.store.finish_run(result.run_id, result.outcome, stats, "; ".join(result.errors) or None)
+        self.store.runs.finish(result.run_id, result.outcome, stats, "; ".join(result.errors) or None)
 
     def _handle_crawl(self, crawl: CrawlResult, known: list[str], result: CycleResult) -> None:
         """``known``: the report URLs stored before this crawl (read once, for its plan)."""
-        withdrawn = self.store.withdrawn()
+        withdrawn = self.store.documents.withdrawn()
         watched = [url for url in known if url not in withdrawn]
         failure = crawl.listing_failure(watched)
         threshold = self.config.alerts.failures_before_ops_alert
@@ -321,7 +321,7 @@ class Cycle:
             result.outcome, result.errors = "failed", [failure]
             with self.store.transaction() as connection:
                 alerts = record_outcome(self.store, connection, "crawl", False, failure, result.run_id, threshold)
-                self.store.add_alerts(connection, alerts)
+                self.store.outbox.add(connection, alerts)
             return
         downloads = crawl.download_failure()  # on a 304, of the due re-checks
         if downloads:
@@ -329,30 +329,30 @@ class Cycle:
         elif crawl.not_modified:
             result.outcome = "not_modified"
         with self.store.transaction() as connection:
-            self.store.add_alerts(
+            self.store.outbox.add(
                 connection,
                 record_outcome(self.store, connection, "crawl", downloads is None, downloads, result.run_id, threshold),
             )
             if crawl.not_modified and not crawl.documents:
                 # A long silence is exactly when the page answers 304 every time.
-                self.store.add_alerts(connection, self._silence())
+                self.store.outbox.add(connection, self._silence())
                 return
         self._ingest(crawl, result)
         links = crawl.links_by_url()
         with self.store.transaction() as connection:
-            self.store.reinstate(connection, [url for url in links if url in withdrawn])
+            self.store.documents.reinstate(connection, [url for url in links if url in withdrawn])
             for note in crawl.notes:
-                if self.store.record_note(connection, note.text, note.date_line, note.url):
-                    self.store.add_alerts(connection, [build.note_alert(note.text, note.date_line, note.url)])
+                if self.store.documents.record_note(connection, note.text, note.date_line, note.url):
+                    self.store.outbox.add(connection, [build.note_alert(note.text, note.date_line, note.url)])
             # Validators are saved last: a crash before here re-checks everything next time.
             # The listing's are saved only when every report link on it was stored: a 304 on
             # the next poll must never hide a report whose download failed this time.
             if not crawl.not_modified and downloads is None:
-                self.store.set_validators(
+                self.store.documents.set_validators(
                     connection, self.config.source.url, crawl.listing.etag, crawl.listing.last_modified
                 )
             self._save_document_validators(connection, crawl)
-            self.store.add_alerts(connection, self._silence())
+            self.store.outbox.add(connection, self._silence())
 
     def _ingest(self, crawl: CrawlResult, result: CycleResult) -> None:
         """Each downloaded document through the one ingest path; the run summary counts what
@@ -383,15 +383,15 @@ class Cycle:
         validators (so a re-check fetches them whole) but are not fetched on every poll."""
         for doc in crawl.documents:
             if doc.status == 304:
-                self.store.set_validators(connection, doc.url, doc.etag, doc.last_modified)
+                self.store.documents.set_validators(connection, doc.url, doc.etag, doc.last_modified)
             elif doc.downloaded and doc.sha256 is not None:
-                held = self.store.quarantined(doc.sha256)
+                held = self.store.documents.quarantined(doc.sha256)
                 etag, modified = (None, None) if held else (doc.etag, doc.last_modified)
-                self.store.set_validators(connection, doc.url, etag, modified)
+                self.store.documents.set_validators(connection, doc.url, etag, modified)
 
     def _silence(self) -> list[NewAlert]:
         """One informational alert when no new report arrived for k × the cadence."""
-        latest = self.store.latest_good_arrival()
+        latest = self.store.reports.latest_good_arrival()
         if latest is None:
             return []
         kind, period_end, parsed_at = latest

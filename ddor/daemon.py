@@ -127,7 +127,7 @@ class Daemon:
             # Killed by a signal from outside (an operator, the OOM killer): the child could not
             # close its own run row, so say here how it ended.
             log.error("cycle killed by signal %d", -code)
-            self.store.close_unfinished_runs("killed", f"killed by signal {-code}")
+            self.store.runs.close_unfinished("killed", f"killed by signal {-code}")
         log.info("cycle finished with exit code %s in %.1f s", code, time.monotonic() - started)
         if code == 0:
             self.heartbeat()
@@ -142,10 +142,10 @@ class Daemon:
 
     def _record_killed(self, reason: str) -> None:
         """The killed child cannot close its own run row: close it here, or record one."""
-        if not self.store.close_unfinished_runs("killed", reason):
+        if not self.store.runs.close_unfinished("killed", reason):
             run_id = f"killed-{int(time.time())}"
-            self.store.start_run(run_id, "daemon")
-            self.store.finish_run(run_id, "killed", {}, reason)
+            self.store.runs.start(run_id, "daemon")
+            self.store.runs.finish(run_id, "killed", {}, reason)
 
     def heartbeat(self) -> None:
         url = self.config.schedule.heartbeat_url
@@ -161,7 +161,7 @@ class Daemon:
     def catch_up_due(self, trigger: Any, now: dt.datetime | None = None) -> bool:
         """True when a scheduled slot passed since the last successful run (or none ever ran)."""
         now = now or dt.datetime.now(dt.UTC)
-        last = self.store.last_success()
+        last = self.store.runs.last_success()
         if last is None:
             return True
         if self.config.schedule.interval_seconds:
@@ -203,7 +203,7 @@ class Daemon:
         except (ConfigError, ValueError) as exc:  # ValueError: a schedule APScheduler refuses
             log.error("SIGHUP: new config refused, keeping the old one: %s", exc)
             with self.store.transaction() as connection:
-                self.store.add_alerts(connection, [ops_failure_alert("config", 1, str(exc), f"hup-{int(time.time())}")])
+                self.store.outbox.add(connection, [ops_failure_alert("config", 1, str(exc), f"hup-{int(time.time())}")])
             return
         self.config = new
         self.scheduler.reschedule_job(JOB_ID, trigger=trigger)

@@ -72,7 +72,7 @@ def same_content(old: Report, new: Report) -> bool:
 
 def series_of(store: Store, kind: str) -> list[tuple[Report, str]]:
     """The good reports of a kind, with their URLs: what a new report is compared against."""
-    return [(stored.report, stored.url) for stored in store.reports(kind=kind, statuses=("good",))]
+    return [(stored.report, stored.url) for stored in store.reports.all(kind=kind, statuses=("good",))]
 
 
 class Ingest:
@@ -109,12 +109,12 @@ class Ingest:
     def _classify(self, document: Fetched, outcomes: list[Ingested]) -> Report | None:
         """The parsed report when the document needs storing as one; else its outcome is added."""
         url, sha = document.url, document.sha256
-        held = self.store.quarantined(sha)
-        if self.store.document(url, sha) or held:
+        held = self.store.documents.quarantined(sha)
+        if self.store.documents.get(url, sha) or held:
             reason = f"{held['kind']}: {held['message']}" if held else None
             outcomes.append(Ingested(url, DocumentState.KNOWN, reason))
             return None
-        if self.store.report_by_sha(sha) is not None:  # same bytes at a new URL
+        if self.store.reports.by_sha(sha) is not None:  # same bytes at a new URL
             with self.store.transaction() as connection:
                 self._record(connection, document, DocumentState.ALIAS)
             outcomes.append(Ingested(url, DocumentState.ALIAS))
@@ -126,13 +126,13 @@ class Ingest:
             return None
         if self.run_id is not None:
             with self.store.transaction() as connection:
-                self.store.add_alerts(connection, self._parse_health(connection, None))
+                self.store.outbox.add(connection, self._parse_health(connection, None))
         return report
 
     def _quarantine(self, document: Fetched, exc: ParseError) -> Ingested:
         alerts = [build.quarantine_alert(document.sha256, document.url, exc.kind, exc.reason)]
         with self.store.transaction() as connection:
-            self.store.quarantine(connection, document.sha256, document.url, exc.kind, exc.reason)
+            self.store.documents.quarantine(connection, document.sha256, document.url, exc.kind, exc.reason)
             self._record(connection, document, DocumentState.QUARANTINED)
             queued = self._queue(connection, alerts + self._parse_health(connection, f"{document.url}: {exc.reason}"))
         return Ingested(document.url, DocumentState.QUARANTINED, f"{exc.kind}: {exc.reason}", queued)
@@ -145,8 +145,8 @@ class Ingest:
 
     def _store(self, document: Fetched, report: Report) -> Ingested:
         url = document.url
-        previous_document = self.store.latest_document_for_url(url)
-        original = self.store.report_by_sha(previous_document["sha256"]) if previous_document else None
+        previous_document = self.store.documents.latest_for_url(url)
+        original = self.store.reports.by_sha(previous_document["sha256"]) if previous_document else None
         if original is not None and same_content(original.report, report):
             # New bytes, same report (a server re-stamping PDF metadata on each download):
             # recorded as another copy of the report, never announced as a correction.
@@ -162,13 +162,13 @@ class Ingest:
             state, supersedes = DocumentState.REPORT, None
         crash_point("before-commit")
         with self.store.transaction() as connection:
-            report_id = self.store.save_report(connection, report, url, status, supersedes)
+            report_id = self.store.reports.add(connection, report, url, status, supersedes)
             self._record(connection, document, state)
             queued = self._queue(connection, alerts, report_id)
         return Ingested(url, state, None, queued)
 
     def _queued(self, key: str) -> bool:
-        return self.store.alert_by_key(key) is not None
+        return self.store.outbox.by_key(key) is not None
 
     def _new_report_outcome(self, report: Report, url: str) -> tuple[str, list[NewAlert]]:
         from monitor.site import link_report_pages
@@ -179,8 +179,9 @@ class Ingest:
         return status, link_report_pages(alerts, self.config.site.base_url)
 
     def _record(self, connection: Connection, document: Fetched, state: DocumentState) -> None:
-        self.store.record_document(
-            connection, document.url,
+        self.store.documents.record(
+            connection,
+            document.url,
             document.sha256,
             document.size,
             document.link_text,
@@ -191,4 +192,4 @@ class Ingest:
     def _queue(self, connection: Connection, alerts: Sequence[NewAlert], report_id: int | None = None) -> int:
         if not self.queue_alerts:
             return 0
-        return self.store.add_alerts(connection, alerts, report_id)
+        return self.store.outbox.add(connection, alerts, report_id)

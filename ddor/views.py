@@ -155,24 +155,24 @@ def run_daemon(config_file: Path | None, config: Config, store: Store, verbose: 
 def status_view(config: Config, store: Store) -> list[Any]:
     """``ddor status``, as lines (rich markup) and a table of the last runs, in print order."""
     shown: list[Any] = [_store_line(store), _daemon_line(config, store)]
-    reports = store.reports()
+    reports = store.reports.all()
     if reports:
         latest = reports[-1]
         shown.append(
             f"[bold]Latest report[/bold] {latest.kind} {latest.period_start}..{latest.period_end} ({latest.status})"
         )
-    counts = store.alert_counts()
+    counts = store.outbox.counts()
     shown.append(
         "[bold]Alerts[/bold] " + ", ".join(f"{k} {counts.get(k, 0)}" for k in ("pending", "sending", "sent", "dead"))
     )
-    shown += [f"  dead: {alert.key}: {alert.last_error}" for alert in store.alerts(states=("dead",))[-5:]]
+    shown += [f"  dead: {alert.key}: {alert.last_error}" for alert in store.outbox.alerts(states=("dead",))[-5:]]
     for check in ("crawl", "parse", "store", "delivery"):
-        health = store.health(check)
+        health = store.runs.health(check)
         shown.append(
             f"[bold]Health[/bold] {check}: {health['consecutive_failures']} consecutive failures"
             + (f" — {health['last_error']}" if health["last_error"] else "")
         )
-    shown.append(_runs_table(store.last_runs(10)))
+    shown.append(_runs_table(store.runs.last(10)))
     return shown
 
 
@@ -219,8 +219,8 @@ def _runs_table(runs: Sequence[dict[str, Any]]) -> Any:
 
 def reports_json(store: Store) -> list[dict[str, Any]]:
     """Every stored report for scripts (``ddor reports --format json``)."""
-    withdrawn = store.withdrawn()
-    return [report_json(stored, withdrawn) for stored in store.reports()]
+    withdrawn = store.documents.withdrawn()
+    return [report_json(stored, withdrawn) for stored in store.reports.all()]
 
 
 def report_json(stored: StoredReport, withdrawn: dict[str, Any]) -> dict[str, Any]:
@@ -246,9 +246,9 @@ def report_json(stored: StoredReport, withdrawn: dict[str, Any]) -> dict[str, An
 
 def reports_view(store: Store) -> list[Any]:
     """``ddor reports``: the table of stored reports, then one line per withdrawn link."""
-    withdrawn = store.withdrawn()
+    withdrawn = store.documents.withdrawn()
     listed = table("id", "kind", "period", "pages", "issued", "declined", "status", "sha256")
-    for stored in store.reports():
+    for stored in store.reports.all():
         meta = stored.report.report
         listed.add_row(
             str(stored.id),
@@ -279,9 +279,9 @@ def status_note(report: Report) -> str:
 
 def forget_report(store: Store, url: str) -> str:
     """Acknowledge a report withdrawn from the page; what happened, in one line."""
-    if url not in store.known_report_urls():
+    if url not in store.documents.known_urls():
         raise Refusal(f"{url}: not a report URL this store has seen (see `ddor reports --format json`)")
-    if store.acknowledge_withdrawn(url):
+    if store.documents.acknowledge_withdrawn(url):
         return f"recorded as withdrawn: {url}"
     return f"already recorded as withdrawn: {url}"
 
@@ -316,16 +316,16 @@ def diff_pair(store: Store, a: int | None, b: int | None) -> tuple[StoredReport,
     latest good report) and the good report before it in its series."""
     from monitor.series import previous_in_series
 
-    missing = [i for i in (a, b) if i is not None and store.report_by_id(i) is None]
+    missing = [i for i in (a, b) if i is not None and store.reports.by_id(i) is None]
     if missing:
         raise Refusal(f"no stored report with id {missing[0]} (ids from `ddor reports`)", EXIT_FAILED)
     if a is not None and b is not None:
-        old, new = store.report_by_id(a), store.report_by_id(b)
+        old, new = store.reports.by_id(a), store.reports.by_id(b)
     else:
-        good = store.reports(statuses=("good",))
+        good = store.reports.all(statuses=("good",))
         if not good:
             raise Refusal("no stored reports yet; run `ddor crawl` first", EXIT_FAILED)
-        new = store.report_by_id(a) if a is not None else good[-1]
+        new = store.reports.by_id(a) if a is not None else good[-1]
         assert new is not None
         old = previous_in_series(good, new)
     if old is None or new is None:
@@ -351,7 +351,7 @@ def replay_view(config: Config, store: Store, since: str) -> list[dict[str, Any]
         dt.date.fromisoformat(since)
     except ValueError:
         raise Refusal(f"--from: expected a date like 2017-01-28, got {since!r}") from None
-    good = store.reports(statuses=("good",))
+    good = store.reports.all(statuses=("good",))
     return replay_alerts(good, since, config.alerts, config.alerts.trailing_reports)
 
 
@@ -385,7 +385,7 @@ def send_test_alerts(config: Config, dry_run: bool, route_channel: str | None) -
         store = Store(f"sqlite:///{work}/test.sqlite3")
         store.upgrade()
         with store.transaction() as connection:
-            store.add_alerts(connection, samples)
+            store.outbox.add(connection, samples)
         drainer = Drainer(
             store,
             make_destination(config, dry_run),
@@ -499,7 +499,7 @@ def history_table(rows: Sequence[dict[str, Any]], key: str) -> Any:
 
 
 def good_reports(store: Store) -> list[Report]:
-    return [stored.report for stored in store.reports(statuses=("good",))]
+    return [stored.report for stored in store.reports.all(statuses=("good",))]
 
 
 def export_reports(store: Store, fmt: str, which: str, out: str | None) -> None:

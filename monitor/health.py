@@ -20,24 +20,24 @@ if TYPE_CHECKING:
 def record_outcome(
     store: Store, connection: Connection, check: str, ok: bool, error: str | None, run_id: str, threshold: int
 ) -> list[NewAlert]:
-    state = store.health(check, connection)
+    state = store.runs.health(check, connection)
     failures, alerting = int(state["consecutive_failures"]), bool(state["alerting"])
     if ok:
-        store.set_health(connection, check, 0, False, None)
+        store.runs.set_health(connection, check, 0, False, None)
         return [ops_resolved_alert(check, failures, run_id)] if alerting else []
     failures += 1
     raise_alert = failures >= threshold and not alerting
-    store.set_health(connection, check, failures, alerting or raise_alert, error)
+    store.runs.set_health(connection, check, failures, alerting or raise_alert, error)
     return [ops_failure_alert(check, failures, error or "unknown error", run_id)] if raise_alert else []
 
 
 def delivery_problem(store: Store, drain: DrainResult | None) -> str | None:
     """Why delivery is unhealthy (one line naming an alert and its error), or None."""
-    dead = store.dead_alerts()
+    dead = store.outbox.dead()
     if dead:
         return f"{len(dead)} alert(s) dead, e.g. {dead[-1].key}: {dead[-1].last_error}"
     if drain is not None and drain.pending:
-        waiting = [a for a in store.alerts(states=("pending",)) if a.last_error]
+        waiting = [a for a in store.outbox.alerts(states=("pending",)) if a.last_error]
         example = f", e.g. {waiting[-1].key}: {waiting[-1].last_error}" if waiting else ""
         return f"{drain.pending} alert(s) not delivered yet{example}"
     return None
@@ -49,5 +49,5 @@ def record_delivery(store: Store, drain: DrainResult | None, run_id: str, thresh
     problem = delivery_problem(store, drain)
     with store.transaction() as connection:
         alerts = record_outcome(store, connection, "delivery", problem is None, problem, run_id, threshold)
-        store.add_alerts(connection, alerts)
+        store.outbox.add(connection, alerts)
     return problem

@@ -394,7 +394,7 @@ class Drainer:
         result = DrainResult()
         if not self.destination.delivers:
             # --dry-run: show the exact payloads, record no attempt, mark nothing sent.
-            for alert in self.store.alerts(states=("pending", "sending")):
+            for alert in self.store.outbox.alerts(states=("pending", "sending")):
                 message = render_slack(alert.payload, self.top_changes)
                 self.destination.post(alert, message, alert.channel or self._channel(alert), None)
                 result.printed += 1
@@ -402,7 +402,7 @@ class Drainer:
         # One claim at a time, from the database: never from a list read before other
         # drainers (or this one) changed it.
         while True:
-            claimed = self.store.claim_next_alert(self.owner, self._now(), self.lease_seconds, owner_is_gone)
+            claimed = self.store.outbox.claim_next(self.owner, self._now(), self.lease_seconds, owner_is_gone)
             if claimed is None:
                 return result
             try:
@@ -412,7 +412,7 @@ class Drainer:
                 outcome = "lost"
             except BaseException:
                 # Leave it for the next drain, its doubt intact (a crash would do the same, later).
-                self.store.release_alert(claimed.id, self.owner, "drain interrupted", None)
+                self.store.outbox.release(claimed.id, self.owner, "drain interrupted", None)
                 raise
             setattr(result, outcome, getattr(result, outcome) + 1)
             if outcome == "pending":
@@ -431,11 +431,11 @@ class Drainer:
     def _thread_ts(self, alert: OutboxAlert) -> str | None:
         if not alert.thread_key:
             return None
-        parent = self.store.alert_by_key(alert.thread_key)
+        parent = self.store.outbox.by_key(alert.thread_key)
         return parent.slack_ts if parent and parent.state == "sent" else None
 
     def _parent_on_its_way(self, alert: OutboxAlert) -> bool:
-        parent = self.store.alert_by_key(alert.thread_key) if alert.thread_key else None
+        parent = self.store.outbox.by_key(alert.thread_key) if alert.thread_key else None
         return parent is not None and parent.state in ("pending", "sending")
 
     def _throttle(self, channel: str) -> None:
@@ -447,7 +447,9 @@ class Drainer:
         self._last_post[channel] = self.clock()
 
     def _renew(self, alert: OutboxAlert) -> None:
-        if not self.store.renew_claim(alert.id, self.owner, self._now() + dt.timedelta(seconds=self.lease_seconds)):
+        if not self.store.outbox.renew_claim(
+            alert.id, self.owner, self._now() + dt.timedelta(seconds=self.lease_seconds)
+        ):
             raise _ClaimLost(alert.key)
 
     def _out_of_time(self, first_attempt: dt.datetime | None) -> bool:
@@ -455,7 +457,7 @@ class Drainer:
 
     def _dead(self, alert: OutboxAlert, reason: str, in_doubt: bool) -> str:
         log.error("alert %s is dead: %s", alert.key, reason)
-        if not self.store.mark_failed(alert.id, reason, dead=True, owner=self.owner, in_doubt=in_doubt):
+        if not self.store.outbox.mark_failed(alert.id, reason, dead=True, owner=self.owner, in_doubt=in_doubt):
             raise _ClaimLost(alert.key)
         return "dead"
 
@@ -464,7 +466,7 @@ class Drainer:
         not_before = self._now() + dt.timedelta(seconds=max(wait or 0.0, self.retry_later))
         log.warning("alert %s left for a later drain: %s", alert.key, reason)
         channel_id = self._channel_ids.get(alert.channel or self._channel(alert))
-        if not self.store.release_alert(alert.id, self.owner, reason, not_before, channel_id):
+        if not self.store.outbox.release(alert.id, self.owner, reason, not_before, channel_id):
             raise _ClaimLost(alert.key)
         return "pending"
 
@@ -474,7 +476,7 @@ class Drainer:
         if CHANNEL_ID.match(channel):
             return channel
         if channel not in self._channel_ids:
-            known = self.store.known_channel_id(channel) or self.destination.resolve_channel(channel)
+            known = self.store.outbox.known_channel_id(channel) or self.destination.resolve_channel(channel)
             self._channel_ids[channel] = known
         return self._channel_ids[channel]
 
@@ -515,7 +517,7 @@ class Drainer:
             # A reply posted before its parent has no thread to go in: wait for the parent
             # (another drainer's, or one left for later), without claiming this one again at once.
             not_before = self._now() + dt.timedelta(seconds=max(self.min_interval, 5.0))
-            if not self.store.release_alert(alert.id, self.owner, alert.last_error, not_before):
+            if not self.store.outbox.release(alert.id, self.owner, alert.last_error, not_before):
                 raise _ClaimLost(alert.key)
             return "deferred"
         message = render_slack(alert.payload, self.top_changes)
@@ -526,7 +528,9 @@ class Drainer:
             if in_doubt and self.destination.can_reconcile:
                 verdict, detail = self._look_up(alert, channel, thread_ts)
                 if verdict == "found":
-                    if not self.store.mark_sent(alert.id, detail, self._channel_ids.get(channel), owner=self.owner):
+                    if not self.store.outbox.mark_sent(
+                        alert.id, detail, self._channel_ids.get(channel), owner=self.owner
+                    ):
                         raise _ClaimLost(alert.key)
                     log.info("alert %s was already posted (ts %s); marked sent", alert.key, detail)
                     # Its details never went out: they follow only a post whose ts we recorded.
@@ -539,7 +543,7 @@ class Drainer:
                     if self._out_of_time(first_attempt):
                         return self._dead(alert, f"gave up after {self.give_up_after / 3600:g} h: {reason}", True)
                     return self._later(alert, reason)
-                self.store.set_in_doubt(alert.id, self.owner, False)
+                self.store.outbox.set_in_doubt(alert.id, self.owner, False)
                 in_doubt = False
             if self._out_of_time(first_attempt):
                 return self._dead(
@@ -549,7 +553,7 @@ class Drainer:
                 return self._later(alert, f"{failures} failed attempts in this drain: {last_error}")
             self._throttle(channel)
             lease = self._now() + dt.timedelta(seconds=self.lease_seconds)
-            if not self.store.record_attempt(alert.id, self.owner, channel, self._now(), lease):
+            if not self.store.outbox.record_attempt(alert.id, self.owner, channel, self._now(), lease):
                 raise _ClaimLost(alert.key)
             first_attempt = first_attempt or self._now()
             in_doubt = True
@@ -561,7 +565,7 @@ class Drainer:
                 if exc.outcome == "permanent":
                     return self._dead(alert, exc.reason, in_doubt=False)
                 if exc.outcome == "retryable":  # Slack refused it: nothing was posted
-                    self.store.set_in_doubt(alert.id, self.owner, False, exc.reason)
+                    self.store.outbox.set_in_doubt(alert.id, self.owner, False, exc.reason)
                     in_doubt = False
                     if exc.retry_after is not None:  # rate limited: wait as told, no attempt used
                         rate_limited += 1
@@ -570,7 +574,7 @@ class Drainer:
                         self.sleep(exc.retry_after)
                         continue
                 else:
-                    self.store.set_in_doubt(alert.id, self.owner, True, exc.reason)
+                    self.store.outbox.set_in_doubt(alert.id, self.owner, True, exc.reason)
                 failures += 1
                 if failures < self.max_attempts:  # else: no wait, the next drain carries on
                     self.sleep(backoff(failures))
@@ -578,7 +582,7 @@ class Drainer:
             crash_point("after-accept")
             if posted.channel_id:
                 self._channel_ids[channel] = posted.channel_id
-            if not self.store.mark_sent(alert.id, posted.ts, posted.channel_id, owner=self.owner):
+            if not self.store.outbox.mark_sent(alert.id, posted.ts, posted.channel_id, owner=self.owner):
                 raise _ClaimLost(alert.key)
             crash_point("after-sent")
             self._post_thread(channel, posted.ts, message, alert.payload)
@@ -627,7 +631,7 @@ def retry_dead(
     """``ddor alert retry``: dead alerts (all, or ``keys``) back to pending with a fresh time
     budget, then one drain — each delivered once, as usual (an alert that died in doubt is
     looked up before any re-post) — and delivery health recorded from the result."""
-    requeued = store.requeue_dead(keys)
+    requeued = store.outbox.requeue_dead(keys)
     unknown = [key for key in keys if key not in requeued]
     result = drainer.drain()
     problem = record_delivery(store, result, run_id or f"retry-{uuid.uuid4().hex[:8]}", failures_before_ops_alert)

@@ -10,14 +10,16 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from storage.archive import Archive
-    from storage.store import NewAlert, OutboxAlert, Store, StoredReport, StoreError
+    from storage.outbox import NewAlert, OutboxAlert
+    from storage.reports import StoredReport
+    from storage.store import Store, StoreError
 
 _HOMES = {
     "Archive": "storage.archive",
-    "NewAlert": "storage.store",
-    "OutboxAlert": "storage.store",
+    "NewAlert": "storage.outbox",
+    "OutboxAlert": "storage.outbox",
     "Store": "storage.store",
-    "StoredReport": "storage.store",
+    "StoredReport": "storage.reports",
     "StoreError": "storage.store",
 }
 __all__ = ["Archive", "NewAlert", "OutboxAlert", "Store", "StoreError", "StoredReport"]

@@ -1,5 +1,7 @@
-"""Tables and versioned migrations. The same SQLAlchemy Core schema serves SQLite and
-PostgreSQL; a migration is a function applied once, recorded in ``schema_version``."""
+"""Tables, and the schema version a database is at. The same SQLAlchemy Core schema serves
+SQLite and PostgreSQL. Changes to it are Alembic revisions (storage/migrations, applied by
+storage/migrate.py); the hand-written steps below are the ones released before Alembic, kept
+to bring an older database up to the baseline, and frozen."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from sqlalchemy import (
     UniqueConstraint,
     inspect,
     select,
+    text,
     update,
 )
 
@@ -232,13 +235,17 @@ def _widen_counts_v3(connection: Connection) -> None:
             connection.exec_driver_sql(f"ALTER TABLE {table} ALTER COLUMN {column} TYPE BIGINT")
 
 
+# Exactly the columns v4 added: a column a later Alembic revision adds is that revision's job.
+_OUTBOX_CLAIM_COLUMNS = ("claimed_by", "lease_until", "in_doubt", "first_attempt_at", "next_attempt_at", "channel_id")
+
+
 def _outbox_claims_v4(connection: Connection) -> None:
     """The outbox columns for atomic claims and doubt (see the alerts table). A store created
     since has them from migration 1's create_all; an older one gets them here."""
     present = {column["name"] for column in inspect(connection).get_columns("alerts")}
     preparer = connection.dialect.identifier_preparer
     for column in alerts.columns:
-        if column.name in present:
+        if column.name in present or column.name not in _OUTBOX_CLAIM_COLUMNS:
             continue
         kind = column.type.compile(dialect=connection.dialect)
         default = f" DEFAULT {column.server_default.arg}" if isinstance(column.server_default, DefaultClause) else ""
@@ -251,20 +258,37 @@ def _outbox_claims_v4(connection: Connection) -> None:
             connection.execute(update(alerts).where(alerts.c.state == "sending").values(in_doubt=1))
 
 
-# Append new migrations; never edit a released one.
+# Released before Alembic: never edit, never append (a schema change is an Alembic revision).
 MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [
     (1, _create_v1),
     (2, _add_withdrawn_v2),
     (3, _widen_counts_v3),
     (4, _outbox_claims_v4),
 ]
-LATEST = MIGRATIONS[-1][0]
+# The schema version this ddor works with: the newest Alembic revision's number (its ID is the
+# number zero-padded, e.g. "0004"; a test holds the two together). Read at call time, not
+# copied, so a test can pretend to be a newer ddor.
+LATEST = 4
 
 
-def current_version(connection: Connection) -> int:
+def has_alembic_version(connection: Connection) -> bool:
+    return inspect(connection).has_table("alembic_version")
+
+
+def legacy_version(connection: Connection) -> int:
+    """The version a database made before Alembic says it is at (0: none)."""
     if not inspect(connection).has_table("schema_version"):
         return 0
     version = connection.execute(
         select(schema_version.c.version).order_by(schema_version.c.version.desc()).limit(1)
     ).scalar()
     return int(version or 0)
+
+
+def current_version(connection: Connection) -> int:
+    """The schema version of the database: its Alembic revision, else the legacy table's
+    version (a database made before Alembic), else 0 (no schema yet)."""
+    if has_alembic_version(connection):
+        revision = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        return int(revision) if revision else 0
+    return legacy_version(connection)

@@ -23,7 +23,7 @@ def test_stages_post_baseline_then_one_digest_per_new_report(
     first = env.run("crawl")
     assert first.returncode == 0, first.stderr
     store = env.store()
-    [report] = store.reports()
+    [report] = store.reports.all()
     assert (report.period_start, report.period_end) == ("2017-01-28", "2017-02-03")
     assert report.report.report.detainers_issued == 3083
     assert len(slack.ledger) == 1
@@ -34,7 +34,7 @@ def test_stages_post_baseline_then_one_digest_per_new_report(
     mirror.stage = "2017-03-29"
     second = env.run("crawl")
     assert second.returncode == 0, second.stderr
-    assert len(env.store().reports()) == 2
+    assert len(env.store().reports.all()) == 2
     [digest] = _digests(slack)
     body = "\n".join(b["text"]["text"] for b in digest["blocks"] if b["type"] in ("header", "section"))
     assert "Feb 4 – Feb 10, 2017" in digest["text"]

@@ -244,8 +244,8 @@ def test_soak_every_report_stored_once_every_alert_in_slack_once(
     store = env.store()
     try:
         soak_and_settle(env, mirror, slack, store, seed)
-        check_reports(store.reports(), seed)
-        check_alerts(store.alerts(), slack, seed)
+        check_reports(store.reports.all(), seed)
+        check_alerts(store.outbox.alerts(), slack, seed)
     finally:
         store.close()
 
@@ -260,21 +260,21 @@ def soak_and_settle(env: Env, mirror: MirrorServer, slack: FakeSlack, store: Sto
 
         # The last stage fully processed and the outbox drained.
         def settled() -> bool:
-            unsent = store.alerts(states=("pending", "sending"))
-            return len(store.reports()) >= 4 and not unsent and content_counts(slack) >= EXPECTED_CONTENT
+            unsent = store.outbox.alerts(states=("pending", "sending"))
+            return len(store.reports.all()) >= 4 and not unsent and content_counts(slack) >= EXPECTED_CONTENT
 
         done = wait_for(settled, SETTLE_SECONDS)
         print(f"soak seed {seed}: injected {dict(soak.injected)}, landed {landed}")
         # Not a soak if nothing misbehaved (the RNG makes both near certain over the walk).
         assert landed["mirror 503s served"] and landed["slack faults hit"], f"seed {seed}: {landed}"
         assert done, (
-            f"seed {seed}: not settled in {SETTLE_SECONDS:g} s: reports {len(store.reports())}, "
-            f"outbox {store.alert_counts()}, in Slack {dict(content_counts(slack))}\n"
+            f"seed {seed}: not settled in {SETTLE_SECONDS:g} s: reports {len(store.reports.all())}, "
+            f"outbox {store.outbox.counts()}, in Slack {dict(content_counts(slack))}\n"
             f"processes:\n{describe_processes(our_processes(marker))}\n{soak.log_tail()}"
         )
         assert soak.stop_daemon() == 0, f"seed {seed}: daemon did not stop cleanly\n{soak.log_tail()}"
         # Killed cycles (by us, or the daemon's own timeout) are closed, never left "running".
-        unfinished = [r for r in store.last_runs(10_000) if not r["finished_at"]]
+        unfinished = [r for r in store.runs.last(10_000) if not r["finished_at"]]
         assert not unfinished, f"seed {seed}: runs left open: {unfinished}"
     finally:
         for pid in our_processes(marker):  # never leave a daemon (or an orphaned cycle) polling

@@ -73,8 +73,8 @@ def test_five_stages_in_order(tmp_path: Path, mirror: MirrorServer) -> None:
         assert result.returncode == 0, result.stderr
         assert f"new reports {new}," in result.stderr, (stage, result.stderr)
     store = env.store()
-    assert [r.kind for r in store.reports()] == ["weekly", "weekly", "weekly", "quarterly"]
-    notes = [n["text"][:20] for n in store.notes()]
+    assert [r.kind for r in store.reports.all()] == ["weekly", "weekly", "weekly", "quarterly"]
+    notes = [n["text"][:20] for n in store.documents.notes()]
     assert notes == ["Correction: Due to a", "ICE remains committe", "In order to increase"]
 
 
@@ -100,7 +100,7 @@ def test_new_bytes_at_a_known_url_are_a_correction(tmp_path: Path, mirror: Mirro
     mirror.stage = "2017-03-29"
     assert env.run("crawl").returncode == 0
     store = env.store()
-    assert [r.status for r in store.reports()] == ["superseded", "good", "good"]
+    assert [r.status for r in store.reports.all()] == ["superseded", "good", "good"]
     [correction] = [m for m in slack.alerts() if ":correction:" in m["metadata"]["event_payload"]["alert_key"]]
     baseline = slack.alerts()[0]
     assert correction["thread_ts"] == baseline["ts"] and correction["reply_broadcast"] in (True, "true", "1")
@@ -131,8 +131,11 @@ def test_same_bytes_at_a_new_url_are_an_alias(tmp_path: Path, mirror: MirrorServ
     result = env.run("crawl")
     assert result.returncode == 0, result.stderr
     assert "new reports 0" in result.stderr
-    assert len(env.store().reports()) == 1
-    assert [d["status"] for d in env.store().documents_for_sha(env.store().reports()[0].sha256)] == ["report", "alias"]
+    assert len(env.store().reports.all()) == 1
+    assert [d["status"] for d in env.store().documents.for_sha(env.store().reports.all()[0].sha256)] == [
+        "report",
+        "alias",
+    ]
 
 
 def test_offsite_links_and_redirects_are_refused(
@@ -151,7 +154,7 @@ def test_offsite_links_and_redirects_are_refused(
     env = make_env(tmp_path, mirror, None)
     result = env.run("crawl")
     assert other_server.log == []
-    assert len(env.store().reports()) == 1  # the on-site report is still processed
+    assert len(env.store().reports.all()) == 1  # the on-site report is still processed
     assert result.returncode == 1 and "report download(s) failed" in result.stderr
 
 
@@ -162,7 +165,7 @@ def test_429_retry_after_is_honoured(tmp_path: Path, mirror: MirrorServer) -> No
     assert result.returncode == 0, result.stderr
     attempts = mirror.requests_to(R1)
     assert len(attempts) == 2
-    assert len(env.store().reports()) == 1
+    assert len(env.store().reports.all()) == 1
 
 
 def test_retry_after_gap_is_measured(tmp_path: Path, mirror: MirrorServer) -> None:
@@ -203,7 +206,7 @@ def test_oversize_download_is_cancelled_and_nothing_stored(tmp_path: Path, mirro
     cause = f"download(s) failed, e.g. {mirror.base_url}{R1}: over the size cap of {len(big) // 2:,} bytes"
     assert cause in result.stderr
     assert not list((tmp_path / "archive").rglob("*.pdf"))
-    assert env.store().reports() == []
+    assert env.store().reports.all() == []
 
 
 def test_oversize_without_content_length_is_cancelled(tmp_path: Path, mirror: MirrorServer) -> None:
@@ -291,13 +294,13 @@ def test_kill_9_during_download_never_leaves_a_truncated_file(tmp_path: Path, mi
         for path in (tmp_path / "archive").rglob("*.pdf"):
             assert hashlib.sha256(path.read_bytes()).hexdigest() == path.stem, "truncated file under a final name"
         store = env.store()
-        for report in store.reports():
+        for report in store.reports.all():
             assert (tmp_path / "archive" / report.sha256[:2] / f"{report.sha256}.pdf").is_file()
         store.close()
     mirror.overrides.clear()
     result = env.run("crawl")
     assert result.returncode == 0, result.stderr
-    assert len(env.store().reports()) == 1
+    assert len(env.store().reports.all()) == 1
     assert not list((tmp_path / "archive").rglob(".part-*"))
 
 
@@ -308,7 +311,7 @@ def test_each_crawl_records_its_outcome(tmp_path: Path, mirror: MirrorServer) ->
     mirror.stage = "2017-03-29"
     assert env.run("crawl").returncode == 0
     assert env.run("crawl").returncode == 0
-    first, second = (json.loads(r["stats"]) for r in reversed(env.store().last_runs(2)))
+    first, second = (json.loads(r["stats"]) for r in reversed(env.store().runs.last(2)))
     assert first["listing_status"] == 200 and first["report_links"] == 2 and first["documents_downloaded"] == 2
     assert first["finish_reason"] == "finished" and first["errors"] == {} and first["pages_fetched"] >= 3
     assert len(first["new_reports"]) == 2
@@ -326,7 +329,7 @@ def test_redirect_chain_is_cut_and_nothing_stored(tmp_path: Path, mirror: Mirror
     assert result.returncode == 1 and "report download(s) failed" in result.stderr
     hops = [e.path for e in mirror.log if e.path.startswith("/doclib/ddor/hop")]
     assert len(hops) <= 5  # REDIRECT_MAX_TIMES
-    assert env.store().reports() == []
+    assert env.store().reports.all() == []
 
 
 def test_a_page_without_report_links_is_a_failure_not_a_quiet_week(tmp_path: Path, mirror: MirrorServer) -> None:
@@ -409,9 +412,9 @@ def test_restamped_bytes_with_the_same_parse_are_recorded_not_announced(
     import hashlib
 
     store = env.store()
-    [document] = store.documents_for_sha(hashlib.sha256(restamped).hexdigest())
+    [document] = store.documents.for_sha(hashlib.sha256(restamped).hexdigest())
     assert document["url"].endswith(R1) and document["status"] == "alias"
-    assert [r.status for r in store.reports()] == ["good"]
+    assert [r.status for r in store.reports.all()] == ["good"]
 
 
 def test_robots_txt_is_fetched_again_after_a_day(tmp_path: Path, mirror: MirrorServer) -> None:

@@ -42,8 +42,8 @@ def env_with_reports(tmp_path: Path, stems: list[str] = REPORT_STEMS, status: st
     with store.transaction() as connection:
         for stem in stems:
             report = Report.from_json(expected(stem))
-            store.record_document(connection, url_of(stem), report.report.sha256, 0, None, None, "report")
-            store.save_report(connection, report, url_of(stem), status)
+            store.documents.record(connection, url_of(stem), report.report.sha256, 0, None, None, "report")
+            store.reports.add(connection, report, url_of(stem), status)
     store.close()
     return env
 

@@ -35,9 +35,9 @@ def test_backfill_urls_keep_robots_origin_and_stored_sizes(
     assert f"{elsewhere.base_url + R3}: refused" in result.stderr and "origin" in result.stderr
     assert mirror.requests_to("/robots.txt") and mirror.requests_to(R1)
     assert mirror.requests_to(R2) == [] and elsewhere.log == []
-    [stored] = env.store().reports()
+    [stored] = env.store().reports.all()
     assert stored.url == mirror.base_url + R1
-    [document] = env.store().documents_for_sha(stored.sha256)
+    [document] = env.store().documents.for_sha(stored.sha256)
     assert document["size"] == (MIRROR / R1.lstrip("/")).stat().st_size
 
 
@@ -46,7 +46,7 @@ def test_backfill_url_over_the_size_cap_is_named(tmp_path: Path, mirror: MirrorS
     result = env.run("backfill", mirror.base_url + R1)
     assert result.returncode == 1
     assert f"{mirror.base_url + R1}: over the size cap of 20,000 bytes" in result.stderr
-    assert env.store().reports() == []
+    assert env.store().reports.all() == []
 
 
 def test_backfill_of_a_file_then_its_url_records_an_alias_not_a_second_report(
@@ -56,5 +56,5 @@ def test_backfill_of_a_file_then_its_url_records_an_alias_not_a_second_report(
     assert env.run("backfill", str(MIRROR / R1.lstrip("/"))).returncode == 0
     again = env.run("backfill", mirror.base_url + R1)
     assert again.returncode == 0, again.stderr
-    [stored] = env.store().reports()
-    assert [d["status"] for d in env.store().documents_for_sha(stored.sha256)] == ["report", "alias"]
+    [stored] = env.store().reports.all()
+    assert [d["status"] for d in env.store().documents.for_sha(stored.sha256)] == ["report", "alias"]

@@ -92,7 +92,7 @@ def test_replay_as_text_names_each_alert_and_says_nothing_was_sent(env: Env) -> 
     assert result.stdout.count("[digest] ") == 2 and result.stdout.count("[baseline] ") == 1
     assert result.stderr.strip() == "3 alert(s) would be produced; nothing was sent."
     env_store = env.store()
-    assert env_store.alerts() == []
+    assert env_store.outbox.alerts() == []
     env_store.close()
 
 

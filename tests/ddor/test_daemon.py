@@ -75,7 +75,7 @@ def wait_for(condition: Callable[[], bool], timeout: float) -> bool:
 def runs(env: Env) -> list[dict[str, Any]]:
     store = env.store()
     try:
-        return list(reversed(store.last_runs(1000)))
+        return list(reversed(store.runs.last(1000)))
     finally:
         store.close()
 
@@ -248,7 +248,7 @@ def test_sighup_reloads_and_refuses_a_bad_config(tmp_path: Path, mirror: MirrorS
         env.config_path.write_text(good + "alerts:\n  floor: many\n")
         daemon.send_signal(signal.SIGHUP)
 
-        assert wait_for(lambda: any(a.key.startswith("ops:config:failing") for a in store.alerts()), 10)
+        assert wait_for(lambda: any(a.key.startswith("ops:config:failing") for a in store.outbox.alerts()), 10)
         assert daemon.poll() is None  # the old configuration stays in force
         env.config_path.write_text(good)
         daemon.send_signal(signal.SIGHUP)
@@ -269,7 +269,7 @@ def test_a_refused_edit_keeps_the_old_config_for_the_next_cycles_and_is_reported
     store = env.store()  # opened with the good config: the file is about to go bad
 
     def finished() -> list[dict[str, Any]]:
-        return [r for r in reversed(store.last_runs(1000)) if r["finished_at"]]
+        return [r for r in reversed(store.runs.last(1000)) if r["finished_at"]]
 
     daemon = start(env)
     try:

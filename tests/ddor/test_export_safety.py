@@ -25,7 +25,7 @@ def _store_a_hostile_report(tmp_path: Path) -> None:
     report = dataclasses.replace(report, declined=(first, *report.declined[1:]))
     store = env.store()
     with store.transaction() as connection:
-        store.save_report(connection, report, "https://www.ice.gov/doclib/ddor/x.pdf", "good")
+        store.reports.add(connection, report, "https://www.ice.gov/doclib/ddor/x.pdf", "good")
     store.close()
 
 

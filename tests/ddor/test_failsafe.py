@@ -28,14 +28,14 @@ def test_a_failed_download_stays_pending_until_it_is_stored(
     # poll's 304 would end the cycle and report 2 would never be fetched.
     second = env.run("crawl")
     assert second.returncode == 1
-    assert env.store().health("crawl")["consecutive_failures"] == 2
+    assert env.store().runs.health("crawl")["consecutive_failures"] == 2
     assert any("crawl failing" in m["text"] for m in slack.messages("#ddor-ops"))
     third = env.run("crawl")
     assert third.returncode == 0, third.stderr
-    periods = [r.report.report.period_start for r in env.store().reports()]
+    periods = [r.report.report.period_start for r in env.store().reports.all()]
     assert periods == ["2017-01-28", "2017-02-04"]
     assert any(m["metadata"]["event_payload"]["alert_key"].endswith(":digest") for m in slack.alerts())
-    assert env.store().health("crawl")["consecutive_failures"] == 0
+    assert env.store().runs.health("crawl")["consecutive_failures"] == 0
 
 
 def test_forget_acknowledges_a_withdrawn_report(tmp_path: Path, mirror: MirrorServer, slack: FakeSlack) -> None:
@@ -97,12 +97,12 @@ def test_a_database_error_is_a_loud_failure_that_claims_nothing(
         errors = [line for line in failed.stderr.splitlines() if line.startswith("ddor: ")]
         assert errors and all("disk full" in line for line in errors), failed.stderr
         assert "INSERT INTO" not in failed.stderr  # one line, not the SQL dump
-    assert store.health("store")["consecutive_failures"] == 2
+    assert store.runs.health("store")["consecutive_failures"] == 2
     assert any("store failing" in m["text"] for m in slack.messages("#ddor-ops"))
     with store.transaction() as connection:
         connection.exec_driver_sql("DROP TRIGGER refuse" + ("" if store.is_sqlite else " ON reports"))
     assert env.run("crawl").returncode == 0
-    assert len(store.reports()) == 2 and store.health("store")["consecutive_failures"] == 0
+    assert len(store.reports.all()) == 2 and store.runs.health("store")["consecutive_failures"] == 0
     assert "recovered" in slack.messages("#ddor-ops")[-1]["text"]
-    sizes = [doc["size"] for doc in store.documents_for_sha(store.reports()[-1].sha256)]
+    sizes = [doc["size"] for doc in store.documents.for_sha(store.reports.all()[-1].sha256)]
     assert sizes and all(size > 10_000 for size in sizes)  # the real byte count, not 0

@@ -20,16 +20,16 @@ def test_backfill_in_period_order_without_alerts_then_history_and_exports(tmp_pa
     result = run(env, "backfill", *reversed(FILES))
     assert result.exit_code == 0, result.stderr
     store = env.store()
-    stored = store.reports()
+    stored = store.reports.all()
     assert [(r.kind, r.period_start) for r in stored] == [
         ("weekly", "2017-01-28"),
         ("weekly", "2017-02-04"),
         ("weekly", "2017-02-11"),
         ("quarterly", "2018-01-01"),
     ]
-    assert store.alerts() == []
+    assert store.outbox.alerts() == []
     assert run(env, "backfill", FILES[0]).exit_code == 0  # already known: nothing new
-    assert len(env.store().reports()) == 4
+    assert len(env.store().reports.all()) == 4
 
     history = json.loads(run(env, "history", "Travis County, TX", "--format", "json").stdout)
     truth = []
@@ -90,7 +90,7 @@ def test_backfill_reports_bad_sources_and_keeps_the_good(tmp_path: Path) -> None
     result = run(env, "backfill", str(bad), FILES[1], str(tmp_path / "missing.pdf"))
     assert result.exit_code == 1
     assert f"{bad}: not_pdf" in result.stderr and "missing.pdf: FileNotFoundError" in result.stderr
-    assert len(env.store().reports()) == 1
+    assert len(env.store().reports.all()) == 1
 
 
 def test_reparse_restores_what_the_parser_reads(tmp_path: Path) -> None:
@@ -110,4 +110,4 @@ def test_reparse_restores_what_the_parser_reads(tmp_path: Path) -> None:
     changed = run(env, "reparse", "--workers", "2")
     assert changed.exit_code == 0, changed.stderr
     assert "report 1 (2017-02-04..2017-02-10): +1 −0 rows" in changed.stdout
-    assert len(env.store().report_by_id(1).report.declined) == 47  # type: ignore[union-attr]
+    assert len(env.store().reports.by_id(1).report.declined) == 47  # type: ignore[union-attr]

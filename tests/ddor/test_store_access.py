@@ -113,7 +113,7 @@ def _store_two_weeks(url: str) -> None:
     with store.transaction() as connection:
         for stem in REPORT_STEMS[:2]:
             report = Report.from_json(expected(stem))
-            store.save_report(connection, report, f"https://www.ice.gov/doclib/ddor/{stem}.pdf", "good")
+            store.reports.add(connection, report, f"https://www.ice.gov/doclib/ddor/{stem}.pdf", "good")
     store.close()
 
 
@@ -211,7 +211,7 @@ def test_an_up_to_date_store_is_read_as_is_and_refuses_writes(tmp_path: Path) ->
     url = f"sqlite:///{tmp_path / 'ddor.sqlite3'}"
     _store_two_weeks(url)
     store = open_for_reading(url)
-    assert [r.period_start for r in store.reports()] == ["2017-01-28", "2017-02-04"]
+    assert [r.period_start for r in store.reports.all()] == ["2017-01-28", "2017-02-04"]
     with pytest.raises(StoreError, match="cannot write"):
         store.check_writable()
 
@@ -219,7 +219,7 @@ def test_an_up_to_date_store_is_read_as_is_and_refuses_writes(tmp_path: Path) ->
 def test_a_store_not_created_yet_reads_as_empty_and_stays_absent(tmp_path: Path) -> None:
     path = tmp_path / "nowhere" / "ddor.sqlite3"
     store = open_for_reading(f"sqlite:///{path}")
-    assert (store.created, store.reports(), store.last_runs()) == (False, [], [])
+    assert (store.created, store.reports.all(), store.runs.last()) == (False, [], [])
     assert not path.parent.exists()
 
 
@@ -228,7 +228,7 @@ def test_sqlite_paths_with_uri_characters_open_read_only(tmp_path: Path) -> None
     folder.mkdir()
     url = f"sqlite:///{folder / 'ddor.sqlite3'}"
     _store_two_weeks(url)
-    assert len(open_for_reading(url).reports()) == 2
+    assert len(open_for_reading(url).reports.all()) == 2
 
 
 def test_file_modes_are_enforced_for_the_confined_child(tmp_path: Path) -> None:

@@ -32,5 +32,5 @@ def test_kill_at_each_point_then_restart_posts_each_alert_exactly_once(
         kinds = sorted(key.split(":")[1] if not key.startswith("note:") else "note" for key in keys)
         assert kinds == ["baseline", "digest", "note"], f"{point}: {kinds}"
         store = env.store()
-        assert {a.state for a in store.alerts()} == {"sent"}
+        assert {a.state for a in store.outbox.alerts()} == {"sent"}
         store.close()

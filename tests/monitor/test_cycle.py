@@ -68,7 +68,7 @@ def test_a_section_failing_its_self_checks_is_withheld_with_an_ops_alert(
     mirror.stage = "2017-03-29"
     assert env.run("crawl").returncode == 0
     # Section I cannot be trusted; Sections II and III still carry the week's news.
-    assert [r.status for r in env.store().reports()] == ["good", "good"]
+    assert [r.status for r in env.store().reports.all()] == ["good", "good"]
     [digest] = [m for m in slack.alerts() if m["metadata"]["event_payload"]["alert_key"].endswith(":digest")]
     blocks = json.dumps(digest["blocks"], ensure_ascii=False)
     assert "Section I could not be read (Section I rows sum to 519, the text states 540" in blocks

@@ -63,7 +63,7 @@ def drainer(
 
 def queue(store: Store, *alerts: NewAlert) -> None:
     with store.transaction() as connection:
-        store.add_alerts(connection, list(alerts))
+        store.outbox.add(connection, list(alerts))
 
 
 def test_429_with_retry_after_is_honoured_then_sent_once(store: Store, slack: FakeSlack) -> None:
@@ -87,7 +87,7 @@ def test_reset_after_accept_is_reconciled_not_reposted(store: Store, slack: Fake
     queue(store, _note("n3"))
     result = drainer(store, slack).drain()
     assert result.reconciled == 1 and slack.alert_keys() == ["n3"]
-    alert = store.alert_by_key("n3")
+    alert = store.outbox.by_key("n3")
     assert alert is not None and alert.state == "sent" and alert.slack_ts == slack.ledger[0]["ts"]
 
 
@@ -96,7 +96,7 @@ def test_channel_not_found_is_dead_after_one_attempt(store: Store, slack: FakeSl
     queue(store, _note("n4"))
     assert drainer(store, slack).drain().dead == 1
     assert [m for m, _ in slack.calls].count("chat.postMessage") == 1
-    alert = store.alert_by_key("n4")
+    alert = store.outbox.by_key("n4")
     assert alert is not None and alert.state == "dead" and alert.last_error == "channel_not_found"
 
 
@@ -108,7 +108,7 @@ def test_invalid_auth_is_dead_and_the_token_is_never_logged(
     with caplog.at_level(logging.DEBUG):
         assert drainer(store, slack, token=secret).drain().dead == 1
     assert secret not in caplog.text
-    assert all(secret not in (a.last_error or "") for a in store.alerts())
+    assert all(secret not in (a.last_error or "") for a in store.outbox.alerts())
 
 
 def test_pdf_text_cannot_ping_the_channel(store: Store, slack: FakeSlack) -> None:
@@ -126,7 +126,7 @@ def test_webhook_delivers_and_reports_http_errors(store: Store, slack: FakeSlack
     destination = WebhookDestination(slack.webhook_url)
     result = Drainer(store, destination, "#c", "#o", max_attempts=3, min_interval=0.0).drain()
     assert (result.sent, result.dead) == (1, 1)
-    dead = store.alert_by_key("w1")
+    dead = store.outbox.by_key("w1")
     assert dead is not None and "no_service" in (dead.last_error or "")
     assert "secretwebhook" not in (dead.last_error or "")
 
@@ -157,7 +157,7 @@ def test_chart_is_uploaded_into_the_digest_thread(tmp_path: Path, slack: FakeSla
         assert env2.run("crawl").returncode == 0
         assert slack.uploads == []
         assert len([k for k in slack.alert_keys() if k.endswith(":digest")]) == 1
-        assert {a.state for a in env2.store().alerts()} == {"sent"}
+        assert {a.state for a in env2.store().outbox.alerts()} == {"sent"}
     finally:
         mirror.stop()
 
@@ -211,7 +211,7 @@ def test_one_slack_hiccup_gives_exactly_one_message_and_no_dead_alert(
     result = drainer(store, slack, timeout=0.5).drain()
     assert slack.alert_keys() == ["h1"]
     assert result.dead == 0 and result.sent + result.reconciled == 1
-    alert = store.alert_by_key("h1")
+    alert = store.outbox.by_key("h1")
     assert alert is not None and alert.state == "sent" and alert.slack_ts == slack.ledger[0]["ts"]
     assert not alert.in_doubt
     assert all(not faults for faults in slack.faults.values()), "every injected fault was met"
@@ -244,7 +244,7 @@ def test_history_is_read_by_channel_id_never_by_name(slack: FakeSlack) -> None:
 def test_the_channel_id_comes_from_the_first_post_and_is_kept(store: Store, slack: FakeSlack) -> None:
     queue(store, _note("c1"))
     drainer(store, slack).drain()
-    sent = store.alert_by_key("c1")
+    sent = store.outbox.by_key("c1")
     assert sent is not None and sent.channel_id == slack.channel_id("#ddor-alerts")
     # A later doubt reads the history by that ID without asking conversations.list.
     slack.fail("chat.postMessage", Fault(reset_after_accept=True))
@@ -262,7 +262,7 @@ def test_a_failed_history_read_is_never_taken_as_absent(store: Store, slack: Fak
     clock = FakeClock()
     first = drainer(store, slack, clock=clock).drain()
     assert first.pending == 1 and first.dead == 0
-    alert = store.alert_by_key("d1")
+    alert = store.outbox.by_key("d1")
     assert alert is not None and alert.state == "pending" and alert.in_doubt
     assert "cannot check whether Slack has it" in (alert.last_error or "")
     assert slack.alert_keys() == ["d1"], "not re-posted while in doubt"
@@ -281,11 +281,11 @@ def test_an_alert_dies_only_after_the_time_budget_never_after_seconds(store: Sto
         result = drainer(store, slack, clock=clock).drain()
         assert (result.pending, result.dead) == (1, 0)
         clock.now += 3600
-    alert = store.alert_by_key("b1")
+    alert = store.outbox.by_key("b1")
     assert alert is not None and alert.state == "pending" and "internal_error" in (alert.last_error or "")
     clock.now += 22 * 3600
     assert drainer(store, slack, clock=clock).drain().dead == 1
-    alert = store.alert_by_key("b1")
+    alert = store.outbox.by_key("b1")
     assert alert is not None and alert.state == "dead" and (alert.last_error or "").startswith("gave up after 24 h")
     assert slack.alert_keys() == []
 
@@ -298,7 +298,7 @@ def test_slack_unreachable_leaves_the_outbox_for_the_next_run_without_doubt(stor
     destination = SlackWebDestination(gone.token, gone.base_url, timeout=1.0)
     result = Drainer(store, destination, "#c", "#o", max_attempts=3, sleep=clock.sleep, clock=clock).drain()
     assert (result.pending, result.dead, result.sent) == (1, 0, 0)
-    first, second = store.alerts()
+    first, second = store.outbox.alerts()
     assert first.state == "pending" and not first.in_doubt and "ConnectionRefusedError" in (first.last_error or "")
     assert first.attempts == 3 and clock.sleeps == [2.0, 4.0]
     assert second.attempts == 0, "the outage is not retried once per alert"
@@ -323,13 +323,13 @@ def test_a_reply_that_went_out_top_level_is_still_found_once_its_parent_has_a_ts
 ) -> None:
     queue(store, _note("t1"))
     queue(store, NewAlert("t1:reply", "note", "content", _note("x", "Reply").payload, thread_key="t1"))
-    [parent, _] = store.alerts()
-    store.mark_failed(parent.id, "channel_not_found", dead=True)  # no thread to post into, for now
+    [parent, _] = store.outbox.alerts()
+    store.outbox.mark_failed(parent.id, "channel_not_found", dead=True)  # no thread to post into, for now
     slack.fail("chat.postMessage", Fault(reset_after_accept=True))
     slack.fail("conversations.history", *[Fault(status=500, error="internal_error")] * 5)
     clock = FakeClock()
     assert drainer(store, slack, clock=clock).drain().pending == 1  # posted top-level, then unsure
-    store.mark_sent(parent.id, "1800000000.000009")  # the parent is re-sent meanwhile
+    store.outbox.mark_sent(parent.id, "1800000000.000009")  # the parent is re-sent meanwhile
     clock.now += 120
     assert drainer(store, slack, clock=clock).drain().reconciled == 1
     assert slack.alert_keys() == ["t1:reply"], "found top-level, not posted again in the thread"
@@ -339,12 +339,12 @@ def test_a_reply_waits_while_its_parent_is_held_by_another_drainer(store: Store,
     queue(store, _note("q1"))
     queue(store, NewAlert("q1:reply", "note", "content", _note("x", "In the thread").payload, thread_key="q1"))
     clock = FakeClock()
-    [parent, _] = store.alerts()
+    [parent, _] = store.outbox.alerts()
     held_until = dt.datetime.fromtimestamp(clock.now + 3600, dt.UTC)
-    assert store.claim_alert(parent.id, owner=drainer_identity(), lease_until=held_until)  # a live drainer's
+    assert store.outbox.claim(parent.id, owner=drainer_identity(), lease_until=held_until)  # a live drainer's
     result = drainer(store, slack, clock=clock).drain()
     assert (result.deferred, result.sent) == (1, 0) and slack.ledger == []
-    store.mark_sent(parent.id, "1800000000.000001")  # the other drainer posts the parent
+    store.outbox.mark_sent(parent.id, "1800000000.000001")  # the other drainer posts the parent
     clock.now += 10
     assert drainer(store, slack, clock=clock).drain().sent == 1
     [reply] = slack.alerts()
@@ -380,7 +380,7 @@ def drain_in_child(url: str, base_url: str, token: str, start: multiprocessing.s
 def test_four_drainers_in_separate_processes_post_each_alert_exactly_once(store: Store, slack: FakeSlack) -> None:
     keys = [f"a{n:02d}" for n in range(50)]
     with store.transaction() as connection:
-        store.add_alerts(connection, [_note(key, key) for key in keys])
+        store.outbox.add(connection, [_note(key, key) for key in keys])
     slack.latency = 0.05  # a slow Slack keeps every drainer's post in flight while the others claim
     context = multiprocessing.get_context("spawn")
     start = context.Event()
@@ -396,34 +396,34 @@ def test_four_drainers_in_separate_processes_post_each_alert_exactly_once(store:
     assert sorted(slack.alert_keys()) == keys, "each alert exactly once"
     assert sum(code or 0 for code in sent) == 50
     assert sum(1 for code in sent if code) >= 2, f"the drainers shared the work: {sent}"
-    assert {alert.state for alert in store.alerts()} == {"sent"}
+    assert {alert.state for alert in store.outbox.alerts()} == {"sent"}
 
 
 def test_a_claim_is_won_by_exactly_one_drainer(store: Store) -> None:
     with store.transaction() as connection:
-        store.add_alerts(connection, [_note("k", "k")])
-    [alert] = store.alerts()
+        store.outbox.add(connection, [_note("k", "k")])
+    [alert] = store.outbox.alerts()
     lease = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5)
-    assert store.claim_alert(alert.id, owner="one", lease_until=lease) is True
-    assert store.claim_alert(alert.id, owner="two") is False
+    assert store.outbox.claim(alert.id, owner="one", lease_until=lease) is True
+    assert store.outbox.claim(alert.id, owner="two") is False
     now = dt.datetime.now(dt.UTC)
-    assert store.claim_next_alert("three", now, 60, owner_is_gone) is None, "held under a live claim"
+    assert store.outbox.claim_next("three", now, 60, owner_is_gone) is None, "held under a live claim"
 
 
 def test_a_claim_left_by_a_dead_process_or_a_lapsed_lease_is_taken_over(store: Store) -> None:
     with store.transaction() as connection:
-        store.add_alerts(connection, [_note("dead-owner"), _note("lapsed"), _note("live")])
+        store.outbox.add(connection, [_note("dead-owner"), _note("lapsed"), _note("live")])
     now = dt.datetime.now(dt.UTC)
     gone = f"{socket.gethostname()}:{2**22 + 12345}:x"  # above pid_max: no such process
     assert owner_is_gone(gone) and not owner_is_gone(drainer_identity())
-    dead_owner, lapsed, live = store.alerts()
-    store.claim_alert(dead_owner.id, owner=gone, lease_until=now + dt.timedelta(hours=1))
-    store.claim_alert(lapsed.id, owner=drainer_identity(), lease_until=now - dt.timedelta(seconds=1))
-    store.claim_alert(live.id, owner=drainer_identity(), lease_until=now + dt.timedelta(hours=1))
-    first = store.claim_next_alert("me", now, 60, owner_is_gone)
-    second = store.claim_next_alert("me", now, 60, owner_is_gone)
+    dead_owner, lapsed, live = store.outbox.alerts()
+    store.outbox.claim(dead_owner.id, owner=gone, lease_until=now + dt.timedelta(hours=1))
+    store.outbox.claim(lapsed.id, owner=drainer_identity(), lease_until=now - dt.timedelta(seconds=1))
+    store.outbox.claim(live.id, owner=drainer_identity(), lease_until=now + dt.timedelta(hours=1))
+    first = store.outbox.claim_next("me", now, 60, owner_is_gone)
+    second = store.outbox.claim_next("me", now, 60, owner_is_gone)
     assert (first and first.key, second and second.key) == ("dead-owner", "lapsed")
-    assert store.claim_next_alert("me", now, 60, owner_is_gone) is None
+    assert store.outbox.claim_next("me", now, 60, owner_is_gone) is None
 
 
 def test_a_v1_outbox_upgrades_and_its_unanswered_attempt_is_in_doubt(tmp_path: Path) -> None:
@@ -446,7 +446,7 @@ def test_a_v1_outbox_upgrades_and_its_unanswered_attempt_is_in_doubt(tmp_path: P
                 {"key": key, "state": state, "at": dt.datetime.now(dt.UTC)},
             )
     assert store.upgrade() == [2, 3, 4]
-    left, done = store.alert_by_key("left-sending"), store.alert_by_key("sent-before")
+    left, done = store.outbox.by_key("left-sending"), store.outbox.by_key("sent-before")
     assert left is not None and left.state == "sending" and left.in_doubt
     assert done is not None and done.state == "sent" and not done.in_doubt
     store.close()

@@ -33,7 +33,7 @@ def test_revoked_then_fixed_token_then_alert_retry_delivers_each_alert_once(
     assert "dead 1" in status.stdout and "invalid_auth" in status.stdout
     assert "delivery: 2 consecutive failures" in status.stdout
     # The runs table agrees with the exit code: a run whose delivery failed is a failed run.
-    assert [r["outcome"] for r in env.store().last_runs(2)] == ["failed", "failed"]
+    assert [r["outcome"] for r in env.store().runs.last(2)] == ["failed", "failed"]
 
     # The operator fixes the token. A crawl posts the ops alert that delivery is failing, but
     # does not resend the dead baseline …
@@ -53,7 +53,7 @@ def test_revoked_then_fixed_token_then_alert_retry_delivers_each_alert_once(
     assert env.run("alert", "retry").returncode == 0  # nothing dead: nothing to do
     assert sorted(slack.alert_keys()) == sorted(keys), "nothing was posted twice"
     store = env.store()
-    assert {a.state for a in store.alerts()} == {"sent"}
+    assert {a.state for a in store.outbox.alerts()} == {"sent"}
     store.close()
 
 

@@ -44,7 +44,7 @@ def test_kill_while_routing_then_restart_posts_each_route_exactly_once(
     assert crashed.returncode == -9, crashed.stderr
 
     store = env.store()
-    routed = {a.payload["channel"]: a for a in store.alerts() if a.kind == "route_digest"}
+    routed = {a.payload["channel"]: a for a in store.outbox.alerts() if a.kind == "route_digest"}
     if channel is None:
         assert routed == {}
     else:
@@ -59,5 +59,5 @@ def test_kill_while_routing_then_restart_posts_each_route_exactly_once(
     kinds = sorted(key.split(":")[1] if not key.startswith("note:") else "note" for key in keys)
     assert kinds == ["baseline", "digest", "note", "route", "route"], f"{point}: {kinds}"
     store = env.store()
-    assert {a.state for a in store.alerts()} == {"sent"}
+    assert {a.state for a in store.outbox.alerts()} == {"sent"}
     store.close()

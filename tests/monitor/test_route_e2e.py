@@ -65,6 +65,6 @@ def test_each_desk_gets_its_own_changes_once_per_report(tmp_path: Path, mirror: 
     keys = slack.alert_keys()
     assert len(keys) == len(set(keys)) and not slack.violations
     store = env.store()
-    assert {a.state for a in store.alerts()} == {"sent"}
-    assert {a.channel for a in store.alerts() if a.kind == "route_digest"} == {"#texas", "#nyc"}
+    assert {a.state for a in store.outbox.alerts()} == {"sent"}
+    assert {a.channel for a in store.outbox.alerts() if a.kind == "route_digest"} == {"#texas", "#nyc"}
     store.close()

@@ -91,8 +91,8 @@ def test_each_page_has_its_digests_figures_and_changes(tmp_path: Path) -> None:
     store.upgrade()
     for stem in REPORT_STEMS:
         with store.transaction() as connection:
-            store.save_report(connection, Report.from_json(expected(stem)), f"https://example.org/{stem}.pdf", "good")
-    stored = store.reports()
+            store.reports.add(connection, Report.from_json(expected(stem)), f"https://example.org/{stem}.pdf", "good")
+    stored = store.reports.all()
     rules = Thresholds(min_abs_change=1, min_rel_change=0.1, floor=1, significance=0.5)  # many changes
     for report in stored:
         series = [r for r in stored if r.kind == report.kind and r.id != report.id]
@@ -197,7 +197,7 @@ def _store_with(tmp_path: Path, change: dict[str, str]) -> Store:
     data = expected(REPORT_STEMS[0])
     data["declined"][0] = {**data["declined"][0], **change}
     with store.transaction() as connection:
-        store.save_report(connection, Report.from_json(data), "https://example.org/r1.pdf", "good")
+        store.reports.add(connection, Report.from_json(data), "https://example.org/r1.pdf", "good")
     return store
 
 
@@ -226,6 +226,6 @@ def test_a_whole_state_row_is_a_hatched_state(tmp_path: Path) -> None:
 def test_only_good_reports_are_published(tmp_path: Path, status: str) -> None:
     store = _store_with(tmp_path, {})
     with store.transaction() as connection:
-        store.save_report(connection, Report.from_json(expected(REPORT_STEMS[1])), "https://example.org/r2.pdf", status)
+        store.reports.add(connection, Report.from_json(expected(REPORT_STEMS[1])), "https://example.org/r2.pdf", status)
     built = build_site(store, tmp_path / "out")
     assert built.reports == 1 and not (tmp_path / "out" / PAGES[1]).exists()
