@@ -24,6 +24,8 @@ on every page of the corpus and on generated streams:
 from __future__ import annotations
 
 import re
+from binascii import Error as BinasciiError
+from binascii import unhexlify
 from collections.abc import Iterator
 from typing import Any
 
@@ -88,6 +90,10 @@ def _name(raw: bytes) -> Any:
 
 
 def _hex(digits: bytes) -> bytes:
+    try:
+        return unhexlify(digits)  # the usual case: pairs, no white space
+    except BinasciiError:
+        pass
     return _HEX_PAIR.sub(lambda m: bytes((int(m.group(0), 16),)), _WHITE.sub(b"", digits))
 
 
@@ -180,7 +186,11 @@ def content_objects(data: bytes) -> Iterator[Any]:  # noqa: C901, PLR0912, PLR09
         position = token.end()
         group = token.lastgroup
         value: Any
-        if group == "keyword":
+        if group == "number":
+            value = _number(token.group("number"))
+            if value is None:
+                continue
+        elif group == "keyword":
             raw = token.group("keyword")
             value = keywords.get(raw)
             if value is None:
@@ -208,10 +218,6 @@ def content_objects(data: bytes) -> Iterator[Any]:  # noqa: C901, PLR0912, PLR09
                 yield PDFStream(image[0], body)
                 if image[1] == b"EI":
                     yield _EI
-                continue
-        elif group == "number":
-            value = _number(token.group("number"))
-            if value is None:
                 continue
         elif group == "name":
             raw = token.group("name")

@@ -127,6 +127,7 @@ class _GlyphCollector(PDFLayoutAnalyzer):
         x, y = pos
         a, b, c, d, e, f = matrix
         upright = a * d * scaling > 0 and b * c <= 0 and abs(b) < 1e-6 and abs(c) < 1e-6
+        axis_aligned = b == 0 and c == 0
         descent = font.get_descent() * fontsize
         bottom, top = descent + rise, descent + rise + fontsize
         glyphs = self._glyph_info.setdefault(font, {})
@@ -145,7 +146,17 @@ class _GlyphCollector(PDFLayoutAnalyzer):
                         info = glyphs[cid] = (_glyph_text(font, cid), font.char_width(cid))
                     text, width = info
                     adv = width * fontsize * scaling
-                    if upright and text:
+                    if upright and text and axis_aligned:
+                        # b == c == 0: pdfminer's terms in b and c are zeros, the rest is this.
+                        tx, ty = x * a + e, y * d + f
+                        left, right = tx, a * adv + tx
+                        low, high = d * bottom + ty, d * top + ty
+                        if right < left:
+                            left, right = right, left
+                        if high < low:
+                            low, high = high, low
+                        record(Glyph(text, left, right, low, abs(high - low)))
+                    elif upright and text:
                         tx, ty = x * a + y * c + e, x * b + y * d + f
                         left1, bottom1 = a * 0 + c * bottom + tx, b * 0 + d * bottom + ty
                         right1, bottom2 = a * adv + c * bottom + tx, b * adv + d * bottom + ty
