@@ -73,13 +73,6 @@ _BI, _ID, _EI = KWD(b"BI"), KWD(b"ID"), KWD(b"EI")
 _TRAILING_EOL = re.compile(rb"(\x0d\x0a|[\x0d\x0a])$")
 
 
-def _number(text: bytes) -> int | float | None:
-    try:
-        return float(text) if b"." in text else int(text)
-    except ValueError:  # a lone sign or dot
-        return None
-
-
 def _name(raw: bytes) -> Any:
     if b"#" in raw:
         raw = _NAME_ESCAPE.sub(lambda m: bytes((int(m.group(1), 16),)) if m.group(1) else b"", raw)
@@ -186,9 +179,11 @@ def content_objects(data: bytes) -> Iterator[Any]:  # noqa: C901, PLR0912, PLR09
         position = token.end()
         group = token.lastgroup
         value: Any
-        if group == "number":
-            value = _number(token.group("number"))
-            if value is None:
+        if group == "number":  # the commonest token: converted here, not in a call
+            text = token.group("number")
+            try:
+                value = float(text) if b"." in text else int(text)
+            except ValueError:  # a lone sign or dot
                 continue
         elif group == "keyword":
             raw = token.group("keyword")

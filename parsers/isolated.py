@@ -20,6 +20,7 @@ by ``RLIMIT_AS``, and a crash or a kill takes nothing else with it.
 from __future__ import annotations
 
 import ctypes
+import gc
 import multiprocessing
 import os
 import resource
@@ -111,6 +112,9 @@ def _child(conn: Connection, data: bytes, limits: Limits, entry: Entry, reader: 
     # The read end came with the fork: holding it, a child whose parent died would block on a
     # full pipe instead of getting EPIPE.
     reader.close()
+    # Everything the parent held is the parser's read-only context: leave it out of the
+    # child's garbage collections (each would walk, and copy on write, the parent's heap).
+    gc.freeze()
     _die_with_parent()
     # A forked child starts with its parent's mappings (shared copy-on-write, not allocated by
     # the parse), so the cap is what it inherited plus the parse's own budget: the budget

@@ -203,7 +203,10 @@ class _Interpreter(PDFPageInterpreter):
                 continue
             method, arity = operator
             if arity:
-                args = self.pop(arity)
+                # pdfminer's pop(), in place: the operands go whether or not there were enough.
+                stack = self.argstack
+                args = stack[-arity:]
+                del stack[-arity:]
                 if len(args) == arity:
                     method(*args)
             else:
@@ -238,12 +241,12 @@ def words_from_glyphs(glyphs: list[Glyph]) -> tuple[Word, ...]:
     """Group glyphs into words: same baseline, no space glyph and no gap wider than a space."""
     if not glyphs:
         return ()
-    ordered = sorted(glyphs, key=lambda g: (-round(g.y, 0), g.x0))
-    # Glyphs of one line can differ by a fraction of a point in y; cluster by tolerance.
+    # Top to bottom, then left to right on one baseline. Glyphs of one line can differ by a
+    # fraction of a point in y; cluster by tolerance.
     lines: list[list[Glyph]] = []
     current: list[Glyph] = []
     line_y = 0.0
-    for glyph in sorted(ordered, key=lambda g: -g.y):
+    for glyph in sorted(glyphs, key=lambda g: (-g.y, g.x0)):
         if current and abs(glyph.y - line_y) <= max(1.0, 0.25 * glyph.size):
             current.append(glyph)
         else:
