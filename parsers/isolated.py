@@ -9,9 +9,12 @@ read a byte, which was most of what ``ddor parse`` cost over the parse itself):
 * ``fork`` when this process runs a single thread (``ddor parse``, a crawl cycle): the child
   starts in a millisecond with the parser already imported. With one thread no lock can be
   held by a thread that does not exist in the child, which is what makes fork unsafe.
-* otherwise a ``forkserver`` preloaded with the parser (``ddor reparse``'s worker threads, a
-  caller inside a scheduler): the server is a fresh single-threaded interpreter started once
-  per process, and every parse is a fork of it, so the import is paid once, not per report.
+* otherwise a ``forkserver`` preloaded with the parser (a caller inside a scheduler or a
+  thread): the server is a fresh single-threaded interpreter started once per process, and
+  every parse is a fork of it, so the import is paid once, not per report. (Each of its
+  children still re-imports the caller's ``__main__``, which is why ``parse_isolated_many``
+  runs several children from one thread rather than one per worker thread: ``ddor reparse``
+  forks them all.)
 
 Either way each parse is its own process with its own limits: killed at the timeout, capped
 by ``RLIMIT_AS``, and a crash or a kill takes nothing else with it.
