@@ -121,6 +121,8 @@ FRAGMENTS = [
     b"[", b"]", b"<<", b">>", b"{", b"}", b">", b"% a comment\n", b"%x", b"\x00", b"#", b")", b"\\",
     b"BI /W 2 /H 1 /BPC 8 /CS /G ID \x01\x02 EI ", b"BI /W 1 ID ab EI\n", b"ID", b"EI",
     b"BI /F /A85 ID 87cURD]i,\"Ebo80~> EI ", b"BI /W ID x EI ", b"[ BI /W 1 ID z EI ]",
+    b"[(Ab)-12.5(c)]", b"[<0041>3<00420043>-.5<>()]", b"[1.5.3 -.5+4 7.]", b"[<41 42>(a\\)b)]",
+    b"[(x)<41>>]", b"[ 1 2 ] TJ", b"[%c\n1]", b"[\x001]", b"[(a(b))]", b"[12x]", b"[-.]",
 ]
 # fmt: on
 SEPARATORS = [b" ", b"\n", b"\r\n", b"", b"\t", b"\x0c"]
