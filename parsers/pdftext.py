@@ -130,6 +130,14 @@ class _GlyphCollector(PDFLayoutAnalyzer):
         axis_aligned = b == 0 and c == 0
         descent = font.get_descent() * fontsize
         bottom, top = descent + rise, descent + rise + fontsize
+        # y does not move along a horizontal string: an axis-aligned glyph's bottom and height
+        # are the string's.
+        ty = y * d + f
+        low, high = d * bottom + ty, d * top + ty
+        if high < low:
+            low, high = high, low
+        height = abs(high - low)
+        new_glyph = tuple.__new__  # Glyph(...) without the namedtuple's Python-level __new__
         glyphs = self._glyph_info.setdefault(font, {})
         record = self.glyphs.append
         needcharspace = False
@@ -148,14 +156,11 @@ class _GlyphCollector(PDFLayoutAnalyzer):
                     adv = width * fontsize * scaling
                     if upright and text and axis_aligned:
                         # b == c == 0: pdfminer's terms in b and c are zeros, the rest is this.
-                        tx, ty = x * a + e, y * d + f
-                        left, right = tx, a * adv + tx
-                        low, high = d * bottom + ty, d * top + ty
+                        left = x * a + e
+                        right = a * adv + left
                         if right < left:
                             left, right = right, left
-                        if high < low:
-                            low, high = high, low
-                        record(Glyph(text, left, right, low, abs(high - low)))
+                        record(new_glyph(Glyph, (text, left, right, low, height)))
                     elif upright and text:
                         tx, ty = x * a + y * c + e, x * b + y * d + f
                         left1, bottom1 = a * 0 + c * bottom + tx, b * 0 + d * bottom + ty
