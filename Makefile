@@ -30,7 +30,7 @@ types: setup  ## mypy --strict on our packages
 check: lint types test  ## lint, types, tests
 
 bench: setup  ## speed and memory targets, each beside its target and anchor (non-zero when one is missed)
-	@failed=""; for b in parse poll reparse daemon site; do \
+	@failed=""; for b in parse poll reparse daemon site config_load; do \
 		echo "== benchmarks/$$b.py"; $(BIN)/python benchmarks/$$b.py || failed="$$failed $$b"; \
 	done; \
 	if [ -n "$$failed" ]; then echo "targets missed in:$$failed"; exit 1; fi; echo "every target met"

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -19,7 +18,7 @@ from monitor.alerts import digest_key, recovered_alert
 from monitor.diff import diff_rows
 from monitor.series import previous_in_series
 from parsers.errors import ParseError
-from parsers.isolated import Entry, Limits, parse_isolated
+from parsers.isolated import Entry, parse_isolated, parse_isolated_many
 from parsers.models import Report
 from storage import Archive, NewAlert, Store, StoredReport
 
@@ -111,13 +110,13 @@ class ReparseChange:
     alerts: int = 0  # alerts queued: the changes of sections the parser now reads
 
 
-def _parse_stored(archive: Archive, limits: Limits, sha: str, entry: Entry | None = None) -> Report | ParseError:
-    try:
-        return parse_isolated(archive.read(sha), limits, entry)
-    except ParseError as exc:
-        return exc
-    except OSError as exc:
-        return ParseError(f"archive file unreadable: {exc.strerror}")
+def _archived(archive: Archive, stored: Sequence[StoredReport]) -> Iterator[bytes | ParseError]:
+    """Each stored report's bytes, read when its parse is about to start."""
+    for report in stored:
+        try:
+            yield archive.read(report.sha256)
+        except OSError as exc:
+            yield ParseError(f"archive file unreadable: {exc.strerror}")
 
 
 def reparse(
@@ -133,8 +132,7 @@ def reparse(
     archive = Archive(config.archive_path)
     stored = store.reports.all()
     limits = config.parse
-    with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
-        results = list(pool.map(lambda r: _parse_stored(archive, limits, r.sha256, entry), stored))
+    results = list(parse_isolated_many(_archived(archive, stored), limits, workers or os.cpu_count() or 1, entry))
     changes: list[ReparseChange] = []
     failures: list[tuple[int, str]] = []
     for old, new in zip(stored, results, strict=True):

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from parsers.errors import ParseMemory, ParseTimeout
-from parsers.isolated import Limits, parse_isolated, start_method
+from parsers.errors import ParseError, ParseMemory, ParseTimeout
+from parsers.isolated import Limits, parse_isolated, parse_isolated_many, start_method
 from tests.conftest import REPORTS
 from tests.parsers import hostile
 
@@ -105,3 +105,70 @@ def test_a_parse_child_dies_with_the_cycle_that_started_it(tmp_path: Any) -> Non
     if alive(child):
         os.kill(child, signal.SIGKILL)
         pytest.fail(f"parse child {child} outlived its killed parent")
+
+
+def hang_when_marked(data: bytes, max_pages: int) -> Any:
+    """A stand-in parser: hangs on a document marked "hang", parses any other."""
+    from parsers.ddor import parse_report
+
+    if b"hang" in data[:32]:
+        hostile.loop_forever(data, max_pages)
+    return parse_report(data, max_pages)
+
+
+def parse_when_all_met(data: bytes, max_pages: int) -> Any:
+    """A stand-in parser that parses only once two children are running at the same time:
+    each leaves its pid in the directory named on the document's first line and waits (up to
+    its timeout) to see the other's."""
+    import os
+
+    meeting = Path(data.split(b"\n", 1)[0].split(b" ", 1)[1].decode())
+    (meeting / str(os.getpid())).touch()
+    while len(list(meeting.iterdir())) < 2:
+        time.sleep(0.02)
+    return hang_when_marked(data, max_pages)
+
+
+@pytest.fixture(params=["fork", "forkserver"])
+def many(request: pytest.FixtureRequest) -> Iterator[Callable[..., list[Any]]]:
+    """Calls parse_isolated_many from this thread (fork) or while another thread is alive."""
+    if request.param == "fork":
+        assert start_method() == "fork"
+        yield lambda *args, **kwargs: list(parse_isolated_many(*args, **kwargs))
+        return
+    release = threading.Event()
+    holder = threading.Thread(target=release.wait)
+    holder.start()
+    try:
+        assert start_method() == "forkserver"
+        yield lambda *args, **kwargs: list(parse_isolated_many(*args, **kwargs))
+    finally:
+        release.set()
+        holder.join()
+
+
+def test_many_documents_give_each_its_own_result_in_order(many: Callable[..., list[Any]]) -> None:
+    from parsers.ddor import parse_report
+
+    unreadable = ParseError("archive file unreadable: No such file or directory")
+    hanging = b"%PDF-1.4 hang\n" + REPORT
+    results = many(
+        [REPORT, b"<html><body>503</body></html>", unreadable, hanging, REPORT],
+        Limits(timeout_seconds=4),
+        2,
+        hang_when_marked,
+    )
+    expected = parse_report(REPORT).to_json()
+    kinds = [type(result).__name__ for result in results]
+    assert kinds == ["Report", "NotAPdf", "ParseError", "ParseTimeout", "Report"]
+    assert results[0].to_json() == expected and results[4].to_json() == expected
+    assert results[2] is unreadable
+
+
+def test_many_documents_run_on_as_many_children_as_workers(many: Callable[..., list[Any]], tmp_path: Path) -> None:
+    """Each child parses only when it sees the other one running: one at a time, both would
+    time out."""
+    marked = b"%PDF-1.4 " + str(tmp_path).encode() + b"\n" + REPORT
+    results = many([marked, marked], Limits(timeout_seconds=20), 2, parse_when_all_met)
+    assert [type(result).__name__ for result in results] == ["Report", "Report"]
+    assert len(list(tmp_path.iterdir())) == 2
