@@ -18,7 +18,7 @@ from monitor.alerts import digest_key, recovered_alert
 from monitor.diff import diff_rows
 from monitor.series import previous_in_series
 from parsers.errors import ParseError
-from parsers.isolated import Entry, parse_isolated, parse_isolated_many
+from parsers.isolated import Entry, parse_isolated_many
 from parsers.models import Report
 from storage import Archive, NewAlert, Store, StoredReport
 
