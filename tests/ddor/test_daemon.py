@@ -21,7 +21,7 @@ from ddor.mirror import LISTING_PATH, MirrorServer
 from tests.conftest import Env, make_env
 from tests.fakes.slack import FakeSlack
 
-pytestmark = pytest.mark.sqlite_only
+pytestmark = [pytest.mark.sqlite_only, pytest.mark.slow]  # real schedules: seconds per test
 
 
 class Heartbeat:
