@@ -7,9 +7,10 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 py=${PYTHON:-.venv/bin/python}
 workers=${DDOR_TEST_WORKERS:-auto}
-# --dist loadfile: a file's tests stay on one worker, so module fixtures are built once and a
-# file's daemons and servers never race each other.
-parallel=(-n "$workers" --dist loadfile)
+# --dist loadgroup: tests go to whichever worker is free (a long file such as the crash matrix
+# is shared out), except those marked xdist_group("name"), which stay on one worker (the
+# site's tests, which read one site built per worker session).
+parallel=(-n "$workers" --dist loadgroup)
 
 # The site's browser tests need Chromium; installed from Debian's packages when missing.
 bash scripts/install-chromium.sh
