@@ -172,9 +172,12 @@ def test_catch_up_after_a_kill_and_no_duplicates_on_quick_restarts(tmp_path: Pat
         assert all(r["finished_at"] for r in runs(env))
         assert stop(daemon) == 0
         before = len(runs(env))
+        started = env.root / ".ddor-daemon.json"  # written once its scheduler (and signal handlers) run
         for _ in range(5):  # quick restarts: the last run is recent, so no catch-up is due
             daemon = start(env)
-            time.sleep(0.8)
+            # On a busy machine a fixed 0.8 s could end before the daemon handles SIGTERM.
+            assert wait_for(started.exists, 20)
+            time.sleep(0.8)  # time enough for a catch-up run to start, were one due
             assert stop(daemon) == 0
         assert len(runs(env)) == before
     finally:
