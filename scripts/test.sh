@@ -23,7 +23,12 @@ pgdir=$(mktemp -d /tmp/ddor-pg.XXXXXX)
 chmod 755 "$pgdir"
 trap 'bash scripts/pg-test-server.sh stop "$pgdir"; rm -rf "$pgdir"' EXIT
 
-"$py" -m pytest -p no:randomly "${parallel[@]}" "$@"
+"$py" -m pytest -p no:randomly "${parallel[@]}" -m "not single_threaded" "$@"
+parallel_status=$?
+# Tests that must have the process to themselves (tests/conftest.py), in this one.
+"$py" -m pytest -p no:randomly -m single_threaded "$@"
+single_status=$?
+[ $parallel_status -eq 0 ] && [ $single_status -eq 0 ]
 sqlite_status=$?
 
 # A free port, not a fixed one: CI may run beside other PostgreSQL servers. Another process
