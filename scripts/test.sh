@@ -2,7 +2,8 @@
 # The whole test suite: everything on SQLite, then the storage, outbox and end-to-end tests
 # again on a real PostgreSQL started on 127.0.0.1. Exit non-zero if anything failed.
 # Both passes run in parallel workers (pytest-xdist): DDOR_TEST_WORKERS sets how many (default
-# `auto`, one per CPU; 0 runs in-process). Extra arguments go to both pytest commands.
+# `auto`, one per CPU; 0 runs in-process). Extra arguments go to every pytest command (an
+# extra -m replaces the passes' own marker selections).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 py=${PYTHON:-.venv/bin/python}
