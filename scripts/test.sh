@@ -8,10 +8,9 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 py=${PYTHON:-.venv/bin/python}
 workers=${DDOR_TEST_WORKERS:-auto}
-# --dist loadgroup: tests go to whichever worker is free (a long file such as the crash matrix
-# is shared out), except those marked xdist_group("name"), which stay on one worker (the
-# site's tests, which read one site built per worker session).
-parallel=(-n "$workers" --dist loadgroup)
+# --dist load: each test goes to whichever worker is free, so a long file such as the crash
+# matrix is shared out (session fixtures such as the built site are made once per worker).
+parallel=(-n "$workers" --dist load)
 
 # The site's browser tests need Chromium; installed from Debian's packages when missing.
 bash scripts/install-chromium.sh

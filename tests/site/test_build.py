@@ -25,10 +25,6 @@ from storage import Store
 from tests.conftest import REPORT_STEMS, expected
 from tests.site.conftest import REPORT_1, BuiltSite
 
-# One worker builds the session's site once for all the tests that read it (make test runs
-# pytest-xdist with --dist loadgroup).
-pytestmark = pytest.mark.xdist_group("site")
-
 PAGES = [
     "reports/weekly-2017-01-28.html",
     "reports/weekly-2017-02-04.html",

@@ -17,10 +17,6 @@ from tests.conftest import REPORT_STEMS, expected, make_env
 from tests.fakes.slack import FakeSlack
 from tests.site.conftest import BuiltSite
 
-# One worker builds the session's site once for all the tests that read it (make test runs
-# pytest-xdist with --dist loadgroup).
-pytestmark = pytest.mark.xdist_group("site")
-
 BASE = "https://example.org/ddor/"
 
 
