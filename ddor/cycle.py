@@ -25,7 +25,6 @@ from monitor import alerts as build
 from monitor.faults import crash_point
 from monitor.health import record_delivery, record_outcome
 from monitor.notify import Destination, Drainer, DrainResult
-from parsers.models import CADENCE_DAYS
 from storage import NewAlert, Store
 
 log = logging.getLogger("ddor.cycle")
@@ -390,13 +389,5 @@ class Cycle:
                 self.store.documents.set_validators(connection, doc.url, etag, modified)
 
     def _silence(self) -> list[NewAlert]:
-        """One informational alert when no new report arrived for k × the cadence."""
         latest = self.store.reports.latest_good_arrival()
-        if latest is None:
-            return []
-        kind, period_end, parsed_at = latest
-        cadence = CADENCE_DAYS.get(kind, CADENCE_DAYS["quarterly"])
-        days = (dt.datetime.now(dt.UTC) - parsed_at).days
-        if days < self.config.alerts.silence_after_cadences * cadence:
-            return []
-        return [build.silence_alert(period_end, days, kind)]
+        return build.silence_alerts(latest, dt.datetime.now(dt.UTC), self.config.alerts.silence_after_cadences)

@@ -281,6 +281,21 @@ def silence_alert(last_period_end: str, days: int, kind: str) -> NewAlert:
     )
 
 
+def silence_alerts(
+    latest: tuple[str, str, dt.datetime] | None, now: dt.datetime, after_cadences: float
+) -> list[NewAlert]:
+    """One informational alert when no new report arrived for ``after_cadences`` × the cadence
+    since the latest good one (``latest``: its kind, period end and arrival); its key names
+    that report, so one silence is told once."""
+    if latest is None:
+        return []
+    kind, period_end, parsed_at = latest
+    days = (now - parsed_at).days
+    if days < after_cadences * CADENCE_DAYS.get(kind, CADENCE_DAYS["quarterly"]):
+        return []
+    return [silence_alert(period_end, days, kind)]
+
+
 def history_by_key(reports: Sequence[Report], k: int) -> dict[str, list[int]]:
     """The last ``k`` values of each (kind, key) series, for the trailing-mean baseline."""
     series: dict[str, list[int]] = {}

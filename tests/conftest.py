@@ -29,6 +29,25 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", help="Rewrite golden files on purpose.")
 
 
+# Started first of all: the longest single tests, minutes each.
+LONGEST_FILES = ("test_soak.py", "test_install.py")
+# Tests that need a process with no other thread: the parse child is forked only then (else a
+# forkserver), and these check both ways. pytest-xdist's workers run an I/O thread, so make
+# test runs them after the workers, in its own process (`-m single_threaded`).
+SINGLE_THREADED_FILES = ("tests/parsers/test_isolated.py",)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Slow tests first, the longest of them before the rest (a stable sort: otherwise in file
+    order). Under pytest-xdist (make test) the long waits then overlap the many quick tests
+    instead of running alone at the end with the other workers idle."""
+    items.sort(key=lambda item: (item.get_closest_marker("slow") is None, item.path.name not in LONGEST_FILES))
+    root = Path(__file__).parent.parent
+    for item in items:
+        if item.path.relative_to(root).as_posix() in SINGLE_THREADED_FILES:
+            item.add_marker(pytest.mark.single_threaded)
+
+
 @pytest.fixture
 def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))

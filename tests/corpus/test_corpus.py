@@ -13,6 +13,9 @@ from tests.corpus.layouts import LAYOUTS
 from tests.corpus.model import STEMS
 
 NAMES = list(variants())
+# One worker parses the corpus once (outcome() caches in-process): spread over pytest-xdist's
+# workers, the table test re-parsed half of it (111 s instead of 6).
+pytestmark = pytest.mark.xdist_group("corpus")
 
 
 @pytest.mark.parametrize("name", NAMES)

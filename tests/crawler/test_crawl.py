@@ -254,6 +254,7 @@ def test_env_fixture_is_isolated(tmp_path: Path) -> None:
     assert "SLACK_BOT_TOKEN" not in env.env
 
 
+@pytest.mark.slow  # ten crawls killed at random moments
 def test_kill_9_during_download_never_leaves_a_truncated_file(tmp_path: Path, mirror: MirrorServer) -> None:
     import hashlib
     import os

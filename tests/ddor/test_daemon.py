@@ -21,7 +21,7 @@ from ddor.mirror import LISTING_PATH, MirrorServer
 from tests.conftest import Env, make_env
 from tests.fakes.slack import FakeSlack
 
-pytestmark = pytest.mark.sqlite_only
+pytestmark = [pytest.mark.sqlite_only, pytest.mark.slow]  # real schedules: seconds per test
 
 
 class Heartbeat:
@@ -41,7 +41,7 @@ class Heartbeat:
                 self.wfile.write(b"OK")
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/ping/abc"
 
 
@@ -161,20 +161,29 @@ def test_catch_up_after_a_kill_and_no_duplicates_on_quick_restarts(tmp_path: Pat
     daemon = start(env)
     try:
         # Killed between runs: a cycle runs in its own session and would outlive the daemon.
-        assert wait_for(lambda: len(succeeded()) == 1 and not descendants(daemon.pid), 20)
+        # (Generous waits: a cycle takes several seconds on a busy machine; passing costs none.)
+        assert wait_for(lambda: len(succeeded()) == 1 and not descendants(daemon.pid), 60)
         os.killpg(daemon.pid, signal.SIGKILL)
         daemon.wait()
         time.sleep(6.5)  # a scheduled slot passes while the daemon is dead
         daemon = start(env)
-        assert wait_for(lambda: len(succeeded()) == 2, 20)
+        assert wait_for(lambda: len(succeeded()) == 2, 60)
         assert [r["trigger"] for r in succeeded()] == ["catch-up", "catch-up"]
         # A cycle caught by the kill (a slow machine) is closed as failed, never left running.
         assert all(r["finished_at"] for r in runs(env))
         assert stop(daemon) == 0
         before = len(runs(env))
+        # Restarts well within one interval of the last run (60 s: on a busy machine five
+        # restarts can take longer than 6 s, and then a catch-up is rightly due).
+        config = yaml.safe_load(env.config_path.read_text())
+        config["schedule"]["interval_seconds"] = 60
+        env.config_path.write_text(yaml.safe_dump(config))
+        started = env.root / ".ddor-daemon.json"  # written once its scheduler (and signal handlers) run
         for _ in range(5):  # quick restarts: the last run is recent, so no catch-up is due
             daemon = start(env)
-            time.sleep(0.8)
+            # On a busy machine a fixed 0.8 s could end before the daemon handles SIGTERM.
+            assert wait_for(started.exists, 20)
+            time.sleep(0.8)  # time enough for a catch-up run to start, were one due
             assert stop(daemon) == 0
         assert len(runs(env)) == before
     finally:

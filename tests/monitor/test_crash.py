@@ -14,6 +14,7 @@ from tests.fakes.slack import FakeSlack
 POINTS = ["before-commit", "after-commit", "after-accept", "after-sent"]
 
 
+@pytest.mark.slow  # five kill-and-restart pairs of crawls per point
 @pytest.mark.parametrize("point", POINTS)
 def test_kill_at_each_point_then_restart_posts_each_alert_exactly_once(
     tmp_path: Path, mirror: MirrorServer, slack: FakeSlack, point: str

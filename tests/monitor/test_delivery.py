@@ -9,11 +9,19 @@ import multiprocessing.synchronize
 import os
 import socket
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from monitor.notify import Drainer, SlackWebDestination, WebhookDestination, drainer_identity, owner_is_gone
-from storage import NewAlert, Store
+from monitor.notify import (
+    Drainer,
+    Posted,
+    SlackWebDestination,
+    WebhookDestination,
+    drainer_identity,
+    owner_is_gone,
+)
+from storage import NewAlert, OutboxAlert, Store
 from tests.conftest import storage_url
 from tests.fakes.slack import FakeSlack, Fault
 
@@ -176,12 +184,30 @@ def test_alert_test_sends_a_realistic_digest_and_an_ops_alert(tmp_path: Path, sl
     assert dry.returncode == 0 and '"blocks"' in dry.stdout and len(slack.alerts()) == 2
 
 
+class TimedDestination(SlackWebDestination):
+    """Records the (fake) time of each post; each post takes 0.25 s of that time."""
+
+    def __init__(self, slack: FakeSlack, clock: FakeClock) -> None:
+        super().__init__(slack.token, slack.base_url)
+        self.clock = clock
+        self.posted_at: list[float] = []
+
+    def post(self, alert: OutboxAlert, message: dict[str, Any], channel: str, thread_ts: str | None) -> Posted:
+        self.posted_at.append(self.clock())
+        self.clock.now += 0.25
+        return super().post(alert, message, channel, thread_ts)
+
+
 def test_posts_to_one_channel_are_at_least_a_second_apart(store: Store, slack: FakeSlack) -> None:
     queue(store, _note("t1"), _note("t2"), _note("t3"))
-    destination = SlackWebDestination(slack.token, slack.base_url)
-    Drainer(store, destination, "#ddor-alerts", "#ddor-ops", min_interval=1.0).drain()
-    stamps = [m["at"] for m in slack.ledger]
-    assert len(stamps) == 3 and all(b - a >= 0.95 for a, b in zip(stamps, stamps[1:], strict=False))
+    clock = FakeClock()
+    destination = TimedDestination(slack, clock)
+    Drainer(store, destination, "#ddor-alerts", "#ddor-ops", min_interval=1.0, sleep=clock.sleep, clock=clock).drain()
+    stamps = destination.posted_at
+    assert len(stamps) == 3 and slack.alert_keys() == ["t1", "t2", "t3"]
+    assert all(b - a >= 1.0 for a, b in zip(stamps, stamps[1:], strict=False))
+    # It waits only for what is left of the second after the previous post, not a whole one.
+    assert clock.sleeps == [0.75, 0.75]
 
 
 # --- issue #15: doubt is resolved, never guessed -------------------------------------------

@@ -71,6 +71,7 @@ def heartbeat() -> Iterator[Heartbeat]:
 
 
 @pytest.mark.sqlite_only
+@pytest.mark.slow  # a daemon on a 2 s schedule
 def test_no_heartbeat_while_an_alert_is_dead(
     tmp_path: Path, mirror: MirrorServer, slack: FakeSlack, heartbeat: Heartbeat
 ) -> None:

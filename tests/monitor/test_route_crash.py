@@ -32,6 +32,7 @@ CASES = [
 ]
 
 
+@pytest.mark.slow  # three crawls per case
 @pytest.mark.parametrize(("point", "channel", "state"), CASES)
 def test_kill_while_routing_then_restart_posts_each_route_exactly_once(
     tmp_path: Path, mirror: MirrorServer, slack: FakeSlack, point: str, channel: str | None, state: str | None

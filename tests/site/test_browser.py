@@ -13,7 +13,7 @@ import pytest
 
 from tests.site.conftest import ARTIFACTS, REPORT_1, BuiltSite
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 # Headless as root in a container, and no traffic of Chromium's own (updates, sync, QUIC
 # probes): the only fetches are the site's own files.
