@@ -455,14 +455,12 @@ def test_a_claim_left_by_a_dead_process_or_a_lapsed_lease_is_taken_over(store: S
 def test_a_v1_outbox_upgrades_and_its_unanswered_attempt_is_in_doubt(tmp_path: Path) -> None:
     from sqlalchemy import text
 
-    from storage import schema
+    from tests.storage.released import make_released_database
 
-    store = Store(storage_url(tmp_path))
-    with store.transaction() as connection:  # a store as version 1 left it
-        schema.MIGRATIONS[0][1](connection)
-        for column in ("claimed_by", "lease_until", "in_doubt", "first_attempt_at", "next_attempt_at", "channel_id"):
-            connection.exec_driver_sql(f"ALTER TABLE alerts DROP COLUMN {column}")
-        connection.execute(schema.schema_version.insert().values(version=1, applied_at=dt.datetime.now(dt.UTC)))
+    url = storage_url(tmp_path)
+    make_released_database(url, version=1)  # a store as the release's version 1 left it
+    store = Store(url)
+    with store.transaction() as connection:
         for key, state in (("left-sending", "sending"), ("sent-before", "sent")):
             connection.execute(
                 text(
