@@ -69,6 +69,17 @@ def interval_seconds(config: Config, trigger: Any) -> float:
     return max(60.0, (second - first).total_seconds()) if first and second else 3600.0
 
 
+def catch_up_due(config: Config, trigger: Any, last_success: dt.datetime | None, now: dt.datetime) -> bool:
+    """True when a scheduled slot passed since the last successful run (or none ever ran)."""
+    if last_success is None:
+        return True
+    if config.schedule.interval_seconds:
+        # An interval trigger counts from the daemon's start; what matters is the gap.
+        return (now - last_success).total_seconds() >= config.schedule.interval_seconds
+    slot = trigger.get_next_fire_time(None, last_success)
+    return slot is not None and slot <= now
+
+
 class Daemon:
     def __init__(self, config_path: Path | None, config: Config, store: Store, verbose: bool) -> None:
         self.config_path = config_path
@@ -158,17 +169,8 @@ class Daemon:
         except requests.RequestException as exc:
             log.warning("heartbeat ping failed: %s", type(exc).__name__)
 
-    def catch_up_due(self, trigger: Any, now: dt.datetime | None = None) -> bool:
-        """True when a scheduled slot passed since the last successful run (or none ever ran)."""
-        now = now or dt.datetime.now(dt.UTC)
-        last = self.store.runs.last_success()
-        if last is None:
-            return True
-        if self.config.schedule.interval_seconds:
-            # An interval trigger counts from the daemon's start; what matters is the gap.
-            return (now - last).total_seconds() >= self.config.schedule.interval_seconds
-        slot = trigger.get_next_fire_time(None, last)
-        return slot is not None and slot <= now
+    def catch_up_due(self, trigger: Any) -> bool:
+        return catch_up_due(self.config, trigger, self.store.runs.last_success(), dt.datetime.now(dt.UTC))
 
     def write_state(self) -> None:
         """pid, start and next run time, for `ddor status` (written atomically)."""

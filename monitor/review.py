@@ -9,21 +9,12 @@ from typing import Any, Protocol
 from monitor.alerts import new_report_outcome, notable_changes
 from monitor.diff import diff_reports
 from monitor.rules import Thresholds
-from monitor.series import series_before
+from monitor.series import InSeries, series_before
 from parsers.models import Report
 
 
-class StoredInSeries(Protocol):
+class StoredInSeries(InSeries, Protocol):
     """A stored report as these functions read it (``storage.store.StoredReport``)."""
-
-    @property
-    def kind(self) -> str: ...
-
-    @property
-    def period_start(self) -> str: ...
-
-    @property
-    def period_end(self) -> str: ...
 
     @property
     def url(self) -> str: ...

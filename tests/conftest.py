@@ -57,6 +57,18 @@ def expected(stem: str) -> dict[str, Any]:
     return json.loads((EXPECTED / f"{stem}.json").read_text())
 
 
+def travis_history() -> list[tuple[str, int | None, int]]:
+    """Travis County's (period start, detainers issued, declined) in each mirror report, read
+    from the ground truth: what ``ddor history "Travis County, TX"`` must show."""
+    truth = []
+    for stem in REPORT_STEMS:
+        data = expected(stem)
+        issued = [r["issued_detainers"] for r in data["issued"] if (r["county"], r["state"]) == ("Travis", "TX")]
+        declined = sum(1 for r in data["declined"] if (r["county"], r["state"]) == ("Travis County", "TX"))
+        truth.append((data["report"]["period_start"], issued[0] if issued else None, declined))
+    return truth
+
+
 @pytest.fixture
 def mirror() -> Iterator[MirrorServer]:
     server = MirrorServer(MIRROR).start()

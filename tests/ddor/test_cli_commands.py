@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPORT_STEMS, Env, expected, make_env
+from tests.conftest import REPORT_STEMS, Env, expected, make_env, travis_history
 from tests.ddor.clirunner import env_with_reports, invoke, url_of
 
 
@@ -154,12 +154,7 @@ def test_status_of_a_store_not_created_yet(tmp_path: Path) -> None:
 
 def test_history_of_a_jurisdiction_in_any_spelling(env: Env) -> None:
     history = json.loads(invoke("history", "Travis County, TX", "--format", "json", config=env.config_path).stdout)
-    truth = []
-    for stem in REPORT_STEMS:
-        data = expected(stem)
-        issued = [r["issued_detainers"] for r in data["issued"] if (r["county"], r["state"]) == ("Travis", "TX")]
-        declined = sum(1 for r in data["declined"] if (r["county"], r["state"]) == ("Travis County", "TX"))
-        truth.append((data["report"]["period_start"], issued[0] if issued else None, declined))
+    truth = travis_history()
     assert [(h["period_start"], h["issued"], h["declined"]) for h in history] == truth
     assert truth[0] == ("2017-01-28", None, 142) and truth[1] == ("2017-02-04", 23, 2)
     by_key = json.loads(invoke("history", "TX:travis", "--format", "json", config=env.config_path).stdout)

@@ -13,20 +13,11 @@ import pytest
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from ddor import daemon
 from ddor.config import Config, ScheduleConfig, StorageConfig
-from ddor.daemon import Daemon, interval_seconds, make_trigger
+from ddor.daemon import interval_seconds, make_trigger
 
 UTC = dt.UTC
-
-
-class LastSuccess:
-    """The one store query the catch-up decision makes."""
-
-    def __init__(self, last: dt.datetime | None) -> None:
-        self.last = last
-
-    def last_success(self) -> dt.datetime | None:
-        return self.last
 
 
 def config(tmp_path: Path, **schedule: Any) -> Config:
@@ -36,12 +27,8 @@ def config(tmp_path: Path, **schedule: Any) -> Config:
     )
 
 
-def daemon(cfg: Config, last: dt.datetime | None) -> Daemon:
-    return Daemon(None, cfg, LastSuccess(last), verbose=False)  # type: ignore[arg-type]
-
-
 def catch_up_due(cfg: Config, last: dt.datetime | None, now: dt.datetime) -> bool:
-    return daemon(cfg, last).catch_up_due(make_trigger(cfg), now)
+    return daemon.catch_up_due(cfg, make_trigger(cfg), last, now)
 
 
 def test_a_daemon_that_never_ran_a_cycle_catches_up_at_once(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ import io
 import json
 from pathlib import Path
 
-from tests.conftest import REPORT_STEMS, REPORTS, expected, make_env
+from tests.conftest import REPORT_STEMS, REPORTS, expected, make_env, travis_history
 from tests.ddor.clirunner import run
 from tests.fakes.slack import FakeSlack
 
@@ -32,12 +32,7 @@ def test_backfill_in_period_order_without_alerts_then_history_and_exports(tmp_pa
     assert len(env.store().reports.all()) == 4
 
     history = json.loads(run(env, "history", "Travis County, TX", "--format", "json").stdout)
-    truth = []
-    for stem in REPORT_STEMS:
-        data = expected(stem)
-        issued = [r["issued_detainers"] for r in data["issued"] if (r["county"], r["state"]) == ("Travis", "TX")]
-        declined = sum(1 for r in data["declined"] if (r["county"], r["state"]) == ("Travis County", "TX"))
-        truth.append((data["report"]["period_start"], issued[0] if issued else None, declined))
+    truth = travis_history()
     assert [(h["period_start"], h["issued"], h["declined"]) for h in history] == truth
     assert truth[0] == ("2017-01-28", None, 142) and truth[1] == ("2017-02-04", 23, 2)
     assert run(env, "history", "Travis").exit_code == 2
