@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -62,9 +62,6 @@ class Ingested:
     alerts: int = 0  # alerts queued for it
 
 
-Parse = Callable[[bytes], Report]
-
-
 def same_content(old: Report, new: Report) -> bool:
     """Equal parses apart from the digest of the bytes they came from."""
     return dataclasses.replace(new, report=dataclasses.replace(new.report, sha256=old.report.sha256)) == old
@@ -86,14 +83,12 @@ class Ingest:
         store: Store,
         queue_alerts: bool = True,
         run_id: str | None = None,
-        parse: Parse | None = None,
     ) -> None:
         self.config = config
         self.store = store
         self.archive = Archive(config.archive_path)
         self.queue_alerts = queue_alerts
         self.run_id = run_id
-        self.parse = parse or (lambda data: parse_isolated(data, config.parse))
 
     def __call__(self, fetched: Sequence[Fetched]) -> list[Ingested]:
         outcomes: list[Ingested] = []
@@ -120,7 +115,7 @@ class Ingest:
             outcomes.append(Ingested(url, DocumentState.ALIAS))
             return None
         try:
-            report = self.parse(self.archive.read(sha))
+            report = parse_isolated(self.archive.read(sha), self.config.parse)
         except ParseError as exc:
             outcomes.append(self._quarantine(document, exc))
             return None
