@@ -69,6 +69,17 @@ def travis_history() -> list[tuple[str, int | None, int]]:
     return truth
 
 
+def config_error(tmp_path: Path, text: str) -> tuple[Path, str]:
+    """Write ``text`` as a config.yaml and load it: its path and the error the load must raise."""
+    from ddor.config import ConfigError, load_config
+
+    path = tmp_path / "config.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    return path, str(caught.value)
+
+
 @pytest.fixture
 def mirror() -> Iterator[MirrorServer]:
     server = MirrorServer(MIRROR).start()

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ddor.config import Config, ConfigError, load_config
+from tests.conftest import config_error
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -40,13 +41,10 @@ def test_shipped_config_loads_and_matches_the_defaults() -> None:
     ],
 )
 def test_errors_name_the_file_and_the_key(tmp_path: Path, text: str, message: str) -> None:
-    path = tmp_path / "config.yaml"
-    path.write_text(text)
-    with pytest.raises(ConfigError) as caught:
-        load_config(path)
-    assert str(caught.value).startswith(str(path))
-    assert message in str(caught.value)
-    assert "\n" not in str(caught.value)
+    path, error = config_error(tmp_path, text)
+    assert error.startswith(str(path))
+    assert message in error
+    assert "\n" not in error
 
 
 def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
@@ -148,11 +146,8 @@ def test_errors_never_echo_more_than_80_characters_of_a_value(tmp_path: Path, te
     ],
 )
 def test_a_bad_schedule_is_refused_at_load(tmp_path: Path, schedule: str, message: str) -> None:
-    path = tmp_path / "config.yaml"
-    path.write_text(f"schedule:\n  {schedule}\n")
-    with pytest.raises(ConfigError) as caught:
-        load_config(path)
-    assert str(caught.value) == f"{path}: {message}" or str(caught.value).startswith(f"{path}: {message}")
+    path, error = config_error(tmp_path, f"schedule:\n  {schedule}\n")
+    assert error == f"{path}: {message}" or error.startswith(f"{path}: {message}")
 
 
 @pytest.mark.parametrize("cron", ["17 * * * *", "0 6 * * mon-fri", "*/15 9-17 * * *"])

@@ -12,14 +12,14 @@ import pytest
 from click.testing import CliRunner
 
 from ddor.cli import cli
-from ddor.config import ConfigError, load_config
+from ddor.config import load_config
 from monitor import alerts as build
 from monitor.render import MAX_BLOCKS, national_headline, render_console, render_slack
 from monitor.rules import Route, RouteError, Thresholds, canonical_jurisdiction, route_scope, route_scopes
 from monitor.samples import sample_alerts
 from parsers.models import Report
 from storage import NewAlert
-from tests.conftest import expected
+from tests.conftest import config_error, expected
 
 GOLDEN = Path(__file__).parent / "golden"
 URL = "https://www.ice.gov/doclib/ddor/"
@@ -138,12 +138,9 @@ def test_routes_load_from_config_yaml(tmp_path: Path) -> None:
     ],
 )
 def test_a_bad_route_in_config_yaml_is_one_line_naming_the_key(tmp_path: Path, routes_yaml: str, message: str) -> None:
-    path = tmp_path / "config.yaml"
-    path.write_text(f"alerts:\n  routes: {routes_yaml}\n")
-    with pytest.raises(ConfigError) as caught:
-        load_config(path)
-    assert str(caught.value).startswith(f"{path}: ")
-    assert message in str(caught.value) and "\n" not in str(caught.value)
+    path, error = config_error(tmp_path, f"alerts:\n  routes: {routes_yaml}\n")
+    assert error.startswith(f"{path}: ")
+    assert message in error and "\n" not in error
 
 
 # --- which routes get what --------------------------------------------------------------

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from ddor.config import ConfigError, load_config
+from ddor.config import load_config
 from ddor.mirror import MirrorServer
 from monitor.alerts import alerts_for_new_report
 from monitor.render import render_slack
 from monitor.rules import Thresholds
 from monitor.site import link_report_pages, report_page_url
 from parsers.models import Report
-from tests.conftest import REPORT_STEMS, expected, make_env
+from tests.conftest import REPORT_STEMS, config_error, expected, make_env
 from tests.fakes.slack import FakeSlack
 from tests.site.conftest import BuiltSite
 
@@ -38,11 +38,8 @@ def test_site_keys_resolve_against_the_config_file(tmp_path: Path) -> None:
     ],
 )
 def test_bad_site_keys_are_named(tmp_path: Path, text: str, message: str) -> None:
-    path = tmp_path / "config.yaml"
-    path.write_text(text)
-    with pytest.raises(ConfigError) as caught:
-        load_config(path)
-    assert str(caught.value).startswith(str(path)) and message in str(caught.value)
+    path, error = config_error(tmp_path, text)
+    assert error.startswith(str(path)) and message in error
 
 
 def test_site_build_without_a_destination_is_a_usage_error(tmp_path: Path) -> None:
