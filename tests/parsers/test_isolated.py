@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,23 +21,34 @@ from tests.parsers import hostile
 REPORT = (REPORTS / "ddor2017_02-04to02-10.pdf").read_bytes()
 
 
-@pytest.fixture(params=["fork", "forkserver"])
-def run(request: pytest.FixtureRequest) -> Iterator[Callable[..., Any]]:
-    """Calls parse_isolated from this thread (fork) or while another thread is alive (forkserver)."""
-    if request.param == "fork":
+@contextmanager
+def start_method_of(param: str) -> Iterator[None]:
+    """This process as the ``param`` start method sees it: alone (fork), or with another thread
+    alive (forkserver) for as long as the block runs."""
+    if param == "fork":
         assert start_method() == "fork"
-        yield parse_isolated
+        yield
         return
     release = threading.Event()
     holder = threading.Thread(target=release.wait)
     holder.start()
     try:
         assert start_method() == "forkserver"
-        with ThreadPoolExecutor(1) as pool:
-            yield lambda *args, **kwargs: pool.submit(parse_isolated, *args, **kwargs).result()
+        yield
     finally:
         release.set()
         holder.join()
+
+
+@pytest.fixture(params=["fork", "forkserver"])
+def run(request: pytest.FixtureRequest) -> Iterator[Callable[..., Any]]:
+    """Calls parse_isolated from this thread (fork) or while another thread is alive (forkserver)."""
+    with start_method_of(request.param):
+        if request.param == "fork":
+            yield parse_isolated
+            return
+        with ThreadPoolExecutor(1) as pool:
+            yield lambda *args, **kwargs: pool.submit(parse_isolated, *args, **kwargs).result()
 
 
 def test_a_report_parses_the_same_either_way(run: Callable[..., Any]) -> None:
@@ -132,19 +144,8 @@ def parse_when_all_met(data: bytes, max_pages: int) -> Any:
 @pytest.fixture(params=["fork", "forkserver"])
 def many(request: pytest.FixtureRequest) -> Iterator[Callable[..., list[Any]]]:
     """Calls parse_isolated_many from this thread (fork) or while another thread is alive."""
-    if request.param == "fork":
-        assert start_method() == "fork"
+    with start_method_of(request.param):
         yield lambda *args, **kwargs: list(parse_isolated_many(*args, **kwargs))
-        return
-    release = threading.Event()
-    holder = threading.Thread(target=release.wait)
-    holder.start()
-    try:
-        assert start_method() == "forkserver"
-        yield lambda *args, **kwargs: list(parse_isolated_many(*args, **kwargs))
-    finally:
-        release.set()
-        holder.join()
 
 
 def test_many_documents_give_each_its_own_result_in_order(many: Callable[..., list[Any]]) -> None:
