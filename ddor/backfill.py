@@ -174,7 +174,7 @@ def _recovered_sections_alert(store: Store, old: StoredReport, new: Report, conf
     digest = store.outbox.by_key(digest_key(old.sha256))
     if not read_now or digest is None:
         return []
-    previous = previous_in_series(store.reports.all(kind=old.kind, statuses=("good",)), old)
+    previous = previous_in_series(store.reports.good(old.kind), old)
     if previous is None:
         return []
     return [recovered_alert(new, old.url, previous.report, read_now, config.alerts, digest.key)]

@@ -337,9 +337,8 @@ class Cycle:
                 self.store.outbox.add(connection, self._silence())
                 return
         self._ingest(crawl, result)
-        links = crawl.links_by_url()
         with self.store.transaction() as connection:
-            self.store.documents.reinstate(connection, [url for url in links if url in withdrawn])
+            self.store.documents.reinstate(connection, [link.url for link in crawl.links if link.url in withdrawn])
             for note in crawl.notes:
                 if self.store.documents.record_note(connection, note.text, note.date_line, note.url):
                     self.store.outbox.add(connection, [build.note_alert(note.text, note.date_line, note.url)])
@@ -357,17 +356,15 @@ class Cycle:
         """Each downloaded document through the one ingest path; the run summary counts what
         was stored (a report counts only once its transaction committed)."""
         links = crawl.links_by_url()
-        fetched = [
-            Fetched(
-                doc.url,
-                doc.sha256,
-                doc.size,
-                links[doc.url].text if doc.url in links else None,
-                links[doc.url].date_line if doc.url in links else None,
-            )
-            for doc in crawl.documents
-            if doc.downloaded and doc.sha256 is not None
-        ]
+        fetched = []
+        for doc in crawl.documents:
+            if doc.downloaded and doc.sha256 is not None:
+                link = links.get(doc.url)
+                fetched.append(
+                    Fetched(
+                        doc.url, doc.sha256, doc.size, link.text if link else None, link.date_line if link else None
+                    )
+                )
         counted = {
             DocumentState.REPORT: result.new_reports,
             DocumentState.CORRECTION: result.corrections,

@@ -69,7 +69,7 @@ def same_content(old: Report, new: Report) -> bool:
 
 def series_of(store: Store, kind: str) -> list[tuple[Report, str]]:
     """The good reports of a kind, with their URLs: what a new report is compared against."""
-    return [(stored.report, stored.url) for stored in store.reports.all(kind=kind, statuses=("good",))]
+    return [(stored.report, stored.url) for stored in store.reports.good(kind)]
 
 
 class Ingest:

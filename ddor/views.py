@@ -322,7 +322,7 @@ def diff_pair(store: Store, a: int | None, b: int | None) -> tuple[StoredReport,
     if a is not None and b is not None:
         old, new = store.reports.by_id(a), store.reports.by_id(b)
     else:
-        good = store.reports.all(statuses=("good",))
+        good = store.reports.good()
         if not good:
             raise Refusal("no stored reports yet; run `ddor crawl` first", EXIT_FAILED)
         new = store.reports.by_id(a) if a is not None else good[-1]
@@ -351,7 +351,7 @@ def replay_view(config: Config, store: Store, since: str) -> list[dict[str, Any]
         dt.date.fromisoformat(since)
     except ValueError:
         raise Refusal(f"--from: expected a date like 2017-01-28, got {since!r}") from None
-    good = store.reports.all(statuses=("good",))
+    good = store.reports.good()
     return replay_alerts(good, since, config.alerts, config.alerts.trailing_reports)
 
 
@@ -499,7 +499,7 @@ def history_table(rows: Sequence[dict[str, Any]], key: str) -> Any:
 
 
 def good_reports(store: Store) -> list[Report]:
-    return [stored.report for stored in store.reports.all(statuses=("good",))]
+    return [stored.report for stored in store.reports.good()]
 
 
 def export_reports(store: Store, fmt: str, which: str, out: str | None) -> None:

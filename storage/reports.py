@@ -135,3 +135,7 @@ class Reports(Repository):
             query = query.where(t.reports.c.status.in_(list(statuses)))
         with self.database.read() as connection:
             return [_stored(r) for r in connection.execute(query).mappings()]
+
+    def good(self, kind: str | None = None) -> list[StoredReport]:
+        """The series: reports neither suspect nor superseded, in period order."""
+        return self.all(kind, statuses=("good",))

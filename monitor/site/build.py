@@ -71,7 +71,7 @@ def build_site(store: Store, out_dir: Path, rules: Thresholds | None = None, tra
     report page's notable changes are the ones its digest listed."""
     started = time.perf_counter()
     rules = rules or Thresholds()
-    stored = store.reports.all(statuses=("good",))
+    stored = store.reports.good()
     contexts = [_report_context(report, stored, rules, trailing_reports) for report in stored]
     series = _series_by_key([c.stored for c in contexts])
     env = _environment()
