@@ -1,5 +1,5 @@
 """Every store-reading command through click's CliRunner: what it prints and its exit code
-(the interface users script against, ../shared/docs/interface.md), on a store holding the
+(the interface users script against, docs/interface.md), on a store holding the
 bundled reports as the parser reads them."""
 
 from __future__ import annotations
